@@ -1,0 +1,86 @@
+"""Staff editing of the catalog.
+
+An edit made here survives `load_catalog` until the same field is changed in
+the YAML (see catalog/merge.py); `load_catalog --prefer-yaml` discards it.
+"""
+
+from django import forms
+from django.contrib import admin
+
+from .graph import find_cycles
+from .models import Pillar, Prerequisite, Resource, Source, Stage, Topic
+
+
+class PrerequisiteFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        chosen = [
+            form.cleaned_data["required"]
+            for form in self.forms
+            if form.cleaned_data.get("required") and not form.cleaned_data.get("DELETE")
+        ]
+        requires: dict[str, list[str]] = {}
+        for owner, required in Prerequisite.objects.exclude(resource=self.instance).values_list(
+            "resource__slug", "required__slug"
+        ):
+            requires.setdefault(owner, []).append(required)
+        requires[self.instance.slug] = [resource.slug for resource in chosen]
+        cycles = find_cycles(requires)
+        if cycles:
+            raise forms.ValidationError(
+                "These prerequisites would make a loop: " + "; ".join(" -> ".join(cycle) for cycle in cycles)
+            )
+
+
+class PrerequisiteInline(admin.TabularInline):
+    model = Prerequisite
+    fk_name = "resource"
+    formset = PrerequisiteFormSet
+    autocomplete_fields = ["required"]
+    extra = 1
+    verbose_name = "prerequisite"
+    verbose_name_plural = "prerequisites (finish these first)"
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "creator", "stage", "pillar", "kind", "level", "cost", "hours", "retired"]
+    list_filter = ["retired", "stage", "pillar", "kind", "level", "cost", "sources"]
+    list_select_related = ["stage", "pillar"]
+    search_fields = ["slug", "title", "creator", "topics__name"]
+    filter_horizontal = ["topics", "sources"]
+    inlines = [PrerequisiteInline]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["slug", "title", "url", "other_urls", "creator", "summary"]}),
+        ("Placement", {"fields": ["stage", "pillar", "kind", "level", "cost", "hours", "topics"]}),
+        ("Provenance", {"fields": ["sources", "retired", "created_at", "updated_at"]}),
+    ]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "pillar", "retired"]
+    list_filter = ["retired", "pillar"]
+    list_select_related = ["pillar"]
+    search_fields = ["name", "slug"]
+
+
+class OrderedAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "retired"]
+    list_editable = ["position"]
+    list_filter = ["retired"]
+    search_fields = ["name", "slug"]
+
+
+admin.site.register(Stage, OrderedAdmin)
+admin.site.register(Pillar, OrderedAdmin)
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "author", "document", "retired"]
+    list_filter = ["retired"]
+    search_fields = ["title", "author", "slug"]

@@ -1,0 +1,310 @@
+"""Load the YAML catalog into the database: validate everything, then write once.
+
+Nothing is written unless every file parses and validates. The write is a
+single transaction that upserts by slug, retires rows that left the YAML, and
+counts what it did. It works in bulk (a handful of queries per kind, whatever
+the catalog's size), because the benchmark loads 5,000 resources.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import yamlfile
+from .graph import find_cycles
+from .merge import merge
+from .models import Pillar, Prerequisite, Resource, Source, Stage, Topic
+from .schema import KIND_LABELS, KIND_ORDER, SCHEMA, Catalog, validate
+from .yamlfile import Problem
+
+MODELS = {
+    "sources": Source,
+    "stages": Stage,
+    "pillars": Pillar,
+    "topics": Topic,
+    "resources": Resource,
+}
+# Many-to-many fields: (through model, column of the owner, column of the target).
+THROUGH = {
+    ("resources", "topics"): (Resource.topics.through, "resource_id", "topic_id"),
+    ("resources", "sources"): (Resource.sources.through, "resource_id", "source_id"),
+    ("resources", "prerequisites"): (Prerequisite, "resource_id", "required_id"),
+}
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+class CatalogError(Exception):
+    """The catalog was refused; `problems` says why, each with file and line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    retired: int = 0
+    unchanged: int = 0
+
+    def __str__(self):
+        return (
+            f"{self.created} created, {self.updated} updated, "
+            f"{self.retired} retired, {self.unchanged} unchanged"
+        )
+
+
+@dataclass
+class Report:
+    files: list[str]
+    counts: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KIND_ORDER})
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Counts:
+        total = Counts()
+        for counts in self.counts.values():
+            total.created += counts.created
+            total.updated += counts.updated
+            total.retired += counts.retired
+            total.unchanged += counts.unchanged
+        return total
+
+    @property
+    def changed(self) -> bool:
+        total = self.total
+        return bool(total.created or total.updated or total.retired)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def collect_files(paths) -> tuple[list[Path], list[Problem]]:
+    files, problems = [], []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not found:
+                problems.append(Problem(_display(path), 0, "no .yaml files in this folder"))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(str(raw), 0, "no such file or folder"))
+    return files, problems
+
+
+def read_catalog(paths) -> tuple[Catalog, list[str]]:
+    """Parse and validate; raise CatalogError listing every problem found."""
+    files, problems = collect_files(paths)
+    documents = []
+    for path in files:
+        name = _display(path)
+        try:
+            documents.append((name, yamlfile.read(path, name)))
+        except yamlfile.YamlError as exc:
+            problems.append(exc.problem)
+    catalog = validate(documents)
+    problems.extend(catalog.problems)
+    if problems:
+        raise CatalogError(sorted(set(problems)))
+    return catalog, [name for name, _ in documents]
+
+
+def load_catalog(paths=None, prefer_yaml: bool = False) -> Report:
+    catalog, names = read_catalog(paths or [DEFAULT_PATH])
+    report = Report(files=names)
+    with transaction.atomic():
+        _Writer(catalog, report, prefer_yaml).write()
+    return report
+
+
+def _hours(value) -> str:
+    return str(Decimal(value).quantize(Decimal("0.1")))
+
+
+class _Writer:
+    def __init__(self, catalog: Catalog, report: Report, prefer_yaml: bool):
+        self.catalog = catalog
+        self.report = report
+        self.prefer_yaml = prefer_yaml
+        self.ids: dict[str, dict[str, int]] = {}  # kind -> slug -> id
+        self.slugs: dict[str, dict[int, str]] = {}  # kind -> id -> slug
+        self.pairs: dict[tuple[str, str], dict[tuple[int, int], int]] = {}  # link -> row pk
+        self.now = timezone.now()
+
+    def write(self):
+        for kind in KIND_ORDER:
+            self._write_kind(kind)
+
+    def _current_links(self, kind, rows) -> dict[str, dict[int, list[str]]]:
+        links: dict[str, dict[int, list[str]]] = {}
+        for spec in SCHEMA[kind]:
+            if spec.type != "refs":
+                continue
+            through, owner, target = THROUGH[(kind, spec.name)]
+            target_slugs = (
+                {row.id: row.slug for row in rows.values()}
+                if spec.target == kind
+                else self.slugs[spec.target]
+            )
+            found = defaultdict(list)
+            pairs = {}
+            for pk, owner_id, target_id in through.objects.values_list("pk", owner, target):
+                found[owner_id].append(target_slugs[target_id])
+                pairs[(owner_id, target_id)] = pk
+            self.pairs[(kind, spec.name)] = pairs
+            links[spec.name] = {key: sorted(value) for key, value in found.items()}
+        return links
+
+    def _state(self, kind, row, links) -> dict:
+        state = {}
+        for spec in SCHEMA[kind]:
+            if spec.type == "ref":
+                state[spec.name] = self.slugs[spec.target].get(getattr(row, f"{spec.name}_id"))
+            elif spec.type == "refs":
+                state[spec.name] = links[spec.name].get(row.id, [])
+            elif spec.type == "hours":
+                state[spec.name] = _hours(getattr(row, spec.name))
+            elif spec.type == "text":
+                # Browsers send textarea line breaks as CRLF; that is not an edit.
+                state[spec.name] = getattr(row, spec.name).replace("\r\n", "\n")
+            else:
+                state[spec.name] = getattr(row, spec.name)
+        return state
+
+    def _apply(self, kind, row, values):
+        for spec in SCHEMA[kind]:
+            value = values[spec.name]
+            if spec.type == "ref":
+                setattr(row, f"{spec.name}_id", self.ids[spec.target][value] if value else None)
+            elif spec.type == "hours":
+                setattr(row, spec.name, Decimal(value))
+            elif spec.type != "refs":
+                setattr(row, spec.name, value)
+
+    def _write_kind(self, kind):
+        model = MODELS[kind]
+        label = KIND_LABELS[kind]
+        counts = self.report.counts[kind]
+        rows = {row.slug: row for row in model.objects.all()}
+        links = self._current_links(kind, rows)
+        fk_fields = [f"{s.name}_id" if s.type == "ref" else s.name for s in SCHEMA[kind] if s.type != "refs"]
+
+        to_create, to_update, desired = [], [], {}
+        for record in self.catalog.records[kind]:
+            row = rows.get(record.slug)
+            if row is None:
+                row = model(fixture_state=record.values)
+                self._apply(kind, row, record.values)
+                to_create.append(row)
+                desired[record.slug] = record.values
+                counts.created += 1
+                continue
+            current = self._state(kind, row, links)
+            merged = merge(row.fixture_state, current, record.values, self.prefer_yaml)
+            if merged.kept:
+                self.report.notes.append(
+                    f"kept admin edit to {label} {record.slug!r}: {', '.join(merged.kept)} "
+                    "(--prefer-yaml takes the YAML)"
+                )
+            if merged.overwritten:
+                self.report.notes.append(
+                    f"YAML replaced an admin edit to {label} {record.slug!r}: {', '.join(merged.overwritten)}"
+                )
+            desired[record.slug] = merged.values
+            changed = merged.values != current or row.retired
+            if changed or row.fixture_state != record.values:
+                self._apply(kind, row, merged.values)
+                row.fixture_state = record.values
+                row.retired = False
+                row.updated_at = self.now
+                to_update.append(row)
+            if changed:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+
+        in_yaml = set(desired)
+        admin_only = 0
+        for slug, row in rows.items():
+            if slug in in_yaml or row.retired:
+                continue
+            if row.fixture_state is None:
+                admin_only += 1  # created in the admin, never in the YAML: not ours to retire
+                continue
+            row.retired = True
+            row.updated_at = self.now
+            to_update.append(row)
+            counts.retired += 1
+        if admin_only:
+            self.report.notes.append(
+                f"{admin_only} {label}(s) exist only in the database (added in the admin); left as they are"
+            )
+
+        if kind == "resources":
+            self._check_cycles(rows, links, desired)
+
+        model.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            model.objects.bulk_update(
+                to_update, [*fk_fields, "fixture_state", "retired", "updated_at"], batch_size=500
+            )
+        self.ids[kind] = dict(model.objects.values_list("slug", "id"))
+        self.slugs[kind] = {pk: slug for slug, pk in self.ids[kind].items()}
+        self._write_links(kind, links, desired)
+
+    def _check_cycles(self, rows, links, desired):
+        """Admin edits kept by the merge could close a loop the YAML alone does not have."""
+        requires = {
+            slug: links["prerequisites"].get(row.id, [])
+            for slug, row in rows.items()
+            if not row.retired and slug not in desired and row.fixture_state is None
+        }
+        requires.update({slug: values["prerequisites"] for slug, values in desired.items()})
+        cycles = find_cycles(requires)
+        if cycles:
+            raise CatalogError(
+                [
+                    Problem(
+                        "(database)",
+                        0,
+                        f"prerequisite cycle once admin edits are kept: "
+                        f"{' -> '.join(cycle)}; fix it in the admin or load with --prefer-yaml",
+                        cycle[0],
+                    )
+                    for cycle in cycles
+                ]
+            )
+
+    def _write_links(self, kind, links, desired):
+        for spec in SCHEMA[kind]:
+            if spec.type != "refs":
+                continue
+            through, owner, target = THROUGH[(kind, spec.name)]
+            owner_ids, target_ids = self.ids[kind], self.ids[spec.target]
+            want = {
+                (owner_ids[slug], target_ids[dep])
+                for slug, values in desired.items()
+                for dep in values[spec.name]
+            }
+            touched = {owner_ids[slug] for slug in desired}
+            # Links of rows that left the YAML stay: a retired row keeps its history.
+            have = {pair: pk for pair, pk in self.pairs[(kind, spec.name)].items() if pair[0] in touched}
+            stale = [pk for pair, pk in have.items() if pair not in want]
+            for start in range(0, len(stale), 500):
+                through.objects.filter(pk__in=stale[start : start + 500]).delete()
+            through.objects.bulk_create(
+                [through(**{owner: a, target: b}) for a, b in sorted(want - have.keys())],
+                batch_size=500,
+            )

@@ -1,0 +1,175 @@
+"""What there is to learn. No users in here: learners live in mlpath.progress."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class CatalogEntry(models.Model):
+    """Fields every catalog row shares.
+
+    `fixture_state` is the row as the YAML described it at the last load. The
+    loader compares it with the row and the YAML to tell an admin edit from a
+    fixture edit (see catalog/merge.py). Rows are retired, never deleted, so a
+    learner's history keeps pointing at something.
+    """
+
+    slug = models.SlugField(max_length=80, unique=True)
+    retired = models.BooleanField(default=False)
+    fixture_state = models.JSONField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class CatalogQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(retired=False)
+
+
+class Source(CatalogEntry):
+    """One of the documents the catalog was built from (a seed)."""
+
+    title = models.CharField(max_length=200)
+    author = models.CharField(max_length=200, blank=True)
+    published = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    document = models.CharField(max_length=200, blank=True, help_text="File name under shared/seeds/.")
+    summary = models.TextField(blank=True)
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+
+class Stage(CatalogEntry):
+    """A phase of the path. `position` is the default order; learners may reorder."""
+
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField()
+    summary = models.TextField(blank=True)
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name
+
+
+class Pillar(CatalogEntry):
+    """A branch of the mathematics: linear algebra, probability, calculus, optimization."""
+
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField()
+    summary = models.TextField(blank=True)
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name
+
+
+class Topic(CatalogEntry):
+    name = models.CharField(max_length=100)
+    pillar = models.ForeignKey(Pillar, null=True, blank=True, on_delete=models.PROTECT, related_name="topics")
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ResourceQuerySet(CatalogQuerySet):
+    def for_listing(self):
+        return self.select_related("stage", "pillar").prefetch_related("topics", "sources")
+
+
+class Resource(CatalogEntry):
+    class Kind(models.TextChoices):
+        VIDEO_SERIES = "video_series", "Video series"
+        COURSE = "course", "Course"
+        BOOK = "book", "Book"
+        ARTICLE = "article", "Article"
+        INTERACTIVE = "interactive", "Interactive site"
+        LECTURE_SERIES = "lecture_series", "Lecture series"
+        PROJECT = "project", "Project"
+
+    class Level(models.IntegerChoices):
+        # Integers, so "the lower level first" is a plain ORDER BY.
+        BEGINNER = 1, "Beginner"
+        INTERMEDIATE = 2, "Intermediate"
+        ADVANCED = 3, "Advanced"
+
+    class Cost(models.TextChoices):
+        FREE = "free", "Free"
+        PAID = "paid", "Paid"
+
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=500)
+    other_urls = models.JSONField(default=list, blank=True, help_text="Mirrors, playlists, code.")
+    creator = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    cost = models.CharField(max_length=10, choices=Cost.choices)
+    hours = models.DecimalField(max_digits=5, decimal_places=1, help_text="Honest estimate of study time.")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="resources")
+    pillar = models.ForeignKey(
+        Pillar, null=True, blank=True, on_delete=models.PROTECT, related_name="resources"
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="resources")
+    sources = models.ManyToManyField(Source, blank=True, related_name="resources")
+    prerequisites = models.ManyToManyField(
+        "self",
+        through="Prerequisite",
+        through_fields=("resource", "required"),
+        symmetrical=False,
+        blank=True,
+        related_name="unlocks",
+    )
+    summary = models.TextField()
+
+    objects = ResourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["stage__position", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="resource_hours_positive"),
+            models.CheckConstraint(condition=Q(level__in=[1, 2, 3]), name="resource_level_known"),
+        ]
+        indexes = [models.Index(fields=["retired", "stage", "pillar"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("catalog:detail", args=[self.slug])
+
+
+class Prerequisite(models.Model):
+    """`resource` asks that `required` be finished first."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="prerequisite_links")
+    required = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="unlock_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "required"], name="prerequisite_unique"),
+            models.CheckConstraint(condition=~Q(resource=models.F("required")), name="prerequisite_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.required} → {self.resource}"
