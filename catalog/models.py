@@ -100,6 +100,7 @@ class ResourceQuerySet(CatalogQuerySet):
 
 class Resource(CatalogEntry):
     class Kind(models.TextChoices):
+        VIDEO = "video", "Video"
         VIDEO_SERIES = "video_series", "Video series"
         COURSE = "course", "Course"
         BOOK = "book", "Book"

@@ -55,6 +55,7 @@ class Field:
 
 
 RESOURCE_KINDS = (
+    ("video", "video"),
     ("video_series", "video_series"),
     ("course", "course"),
     ("book", "book"),

@@ -98,7 +98,11 @@ def parse(text: str, filename: str):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        reason = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+        reason = exc.problem or "invalid YAML"
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            reason += f" ({exc.context}, which starts on line {exc.context_mark.line + 1})"
+        elif exc.context:
+            reason += f" ({exc.context})"
         raise YamlError(Problem(filename, line, f"YAML syntax: {reason}")) from None
     except yaml.YAMLError as exc:
         raise YamlError(Problem(filename, 0, f"YAML syntax: {exc}")) from None

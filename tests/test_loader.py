@@ -1,0 +1,223 @@
+"""load_catalog: validate first, write once, never lose a learner's history."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from catalog.models import Pillar, Prerequisite, Resource, Source, Stage, Topic
+from tests.test_schema import HEADER, resource
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db
+
+
+def load(*paths, prefer_yaml=False) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    args = [str(path) for path in paths]
+    call_command("load_catalog", *args, prefer_yaml=prefer_yaml, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def refused(*paths) -> str:
+    from io import StringIO
+
+    err = StringIO()
+    with pytest.raises(CommandError, match="the database was not changed") as info:
+        call_command("load_catalog", *[str(p) for p in paths], stdout=StringIO(), stderr=err)
+    return err.getvalue() + str(info.value)
+
+
+def snapshot():
+    """Everything the loader could touch, so 'unchanged' means unchanged."""
+    tables = [Source, Stage, Pillar, Topic, Resource]
+    rows = {model.__name__: sorted(model.objects.values_list()) for model in tables}
+    rows["links"] = sorted(Prerequisite.objects.values_list("resource_id", "required_id"))
+    rows["topics"] = sorted(Resource.topics.through.objects.values_list("resource_id", "topic_id"))
+    rows["sources"] = sorted(Resource.sources.through.objects.values_list("resource_id", "source_id"))
+    return rows
+
+
+def write(tmp_path, text, name="catalog.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def shipped():
+    load()
+    return snapshot()
+
+
+def test_the_shipped_fixtures_load_cleanly():
+    output = load()
+    assert "resources  25 created, 0 updated, 0 retired, 0 unchanged" in output
+    assert Resource.objects.active().count() == 25
+    assert Resource.objects.filter(kind=Resource.Kind.PROJECT, stage__slug="projects").count() == 3
+    assert Prerequisite.objects.count() > 15
+
+
+def test_a_second_load_changes_nothing_and_says_so(shipped):
+    output = load()
+    assert "0 created, 0 updated, 0 retired, 77 unchanged (nothing to do)" in output
+    assert snapshot() == shipped
+
+
+BROKEN = {
+    "bad syntax": (HEADER + resource() + "    title: [oops\n", "YAML syntax"),
+    "unknown prerequisite": (
+        HEADER + resource(prerequisites="[ghost]"),
+        "[intro] prerequisites: resource 'ghost' does not exist",
+    ),
+    "cycle": (
+        HEADER + resource("a", prerequisites="[b]") + resource("b", prerequisites="[a]"),
+        "[a] prerequisite cycle: a -> b -> a",
+    ),
+    "duplicate slug": (HEADER + resource() + resource(), "duplicate resource slug"),
+    "missing field": (HEADER + resource(url=None), "resource is missing 'url'"),
+    "bad url": (HEADER + resource(url="not a url"), "url 'not a url' is not a valid http(s) URL"),
+    "bad enumeration": (HEADER + resource(cost="cheap"), "cost must be one of free, paid"),
+    "wrong type": (HEADER + resource(topics="7"), "topics must be a list, not a number"),
+    "unknown stage": (HEADER + resource(stage="later"), "stage: stage 'later' does not exist"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_it_refuses_broken_fixtures_and_changes_nothing(case, tmp_path, shipped):
+    text, expected = BROKEN[case]
+    path = write(tmp_path, text)
+    message = refused(path)
+    assert expected in message
+    assert f"{path}:" in message  # file and line
+    assert snapshot() == shipped
+
+
+def test_it_reports_every_problem_in_every_file(tmp_path, shipped):
+    first = write(tmp_path, HEADER + resource(hours="x"), "a.yaml")
+    second = write(tmp_path, "resources:\n" + resource("b", stage="nowhere"), "b.yaml")
+    message = refused(first, second)
+    assert f"{first}:18: [intro] hours" in message
+    assert f"{second}:10: [b] stage: stage 'nowhere' does not exist" in message
+    assert "2 problems" in message
+    assert snapshot() == shipped
+
+
+def test_it_refuses_a_missing_path(tmp_path):
+    message = refused(tmp_path / "nope.yaml")
+    assert "nope.yaml: no such file or folder" in message
+
+
+def test_it_refuses_a_folder_without_yaml(tmp_path):
+    assert "no .yaml files in this folder" in refused(tmp_path)
+
+
+def test_it_refuses_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("stages: []\n# caf\xe9\n".encode("latin-1"))
+    assert f"{path}:2: file is not valid UTF-8" in refused(path)
+
+
+def test_it_retires_instead_of_deleting(tmp_path):
+    write(tmp_path, HEADER + resource("a") + resource("b", prerequisites="[a]"))
+    load(tmp_path)
+    write(tmp_path, HEADER + resource("b"))
+    output = load(tmp_path)
+    assert "resources  0 created, 1 updated, 1 retired, 0 unchanged" in output
+    retired = Resource.objects.get(slug="a")
+    assert retired.retired
+    assert list(Resource.objects.active().values_list("slug", flat=True)) == ["b"]
+
+
+def test_a_retired_resource_comes_back_when_it_returns_to_the_yaml(tmp_path):
+    write(tmp_path, HEADER + resource("a") + resource("b"))
+    load(tmp_path)
+    write(tmp_path, HEADER + resource("b"))
+    load(tmp_path)
+    write(tmp_path, HEADER + resource("a") + resource("b"))
+    output = load(tmp_path)
+    assert "resources  0 created, 1 updated, 0 retired, 1 unchanged" in output
+    assert not Resource.objects.get(slug="a").retired
+
+
+def test_it_updates_a_changed_field_and_its_links(tmp_path):
+    write(tmp_path, HEADER + resource("a") + resource("b", prerequisites="[a]"))
+    load(tmp_path)
+    write(tmp_path, HEADER + resource("a", title="New title", topics="[]") + resource("b"))
+    output = load(tmp_path)
+    assert "resources  0 created, 2 updated, 0 retired, 0 unchanged" in output
+    a = Resource.objects.get(slug="a")
+    assert a.title == "New title"
+    assert a.topics.count() == 0
+    assert Prerequisite.objects.count() == 0
+
+
+def test_an_admin_edit_survives_a_reload(tmp_path):
+    write(tmp_path, HEADER + resource("a"))
+    load(tmp_path)
+    Resource.objects.filter(slug="a").update(summary="Fixed in the admin.")
+    output = load(tmp_path)
+    assert "kept admin edit to resource 'a': summary" in output
+    assert Resource.objects.get(slug="a").summary == "Fixed in the admin."
+
+
+def test_a_yaml_edit_to_the_same_field_wins_and_says_so(tmp_path):
+    write(tmp_path, HEADER + resource("a"))
+    load(tmp_path)
+    Resource.objects.filter(slug="a").update(summary="Fixed in the admin.")
+    write(tmp_path, HEADER + resource("a", summary="Fixed in the YAML."))
+    output = load(tmp_path)
+    assert "YAML replaced an admin edit to resource 'a': summary" in output
+    assert Resource.objects.get(slug="a").summary == "Fixed in the YAML."
+
+
+def test_prefer_yaml_discards_admin_edits(tmp_path):
+    write(tmp_path, HEADER + resource("a"))
+    load(tmp_path)
+    Resource.objects.filter(slug="a").update(summary="Fixed in the admin.")
+    load(tmp_path, prefer_yaml=True)
+    assert Resource.objects.get(slug="a").summary == "A short course in our own words."
+
+
+def test_a_resource_added_in_the_admin_is_not_retired(tmp_path):
+    write(tmp_path, HEADER + resource("a"))
+    load(tmp_path)
+    a = Resource.objects.get(slug="a")
+    a.pk = None
+    a.slug = "added-by-staff"
+    a.fixture_state = None
+    a.save()
+    output = load(tmp_path)
+    assert "1 resource(s) exist only in the database" in output
+    assert not Resource.objects.get(slug="added-by-staff").retired
+
+
+def test_a_cycle_made_by_admin_edits_is_refused(tmp_path):
+    write(tmp_path, HEADER + resource("a") + resource("b", prerequisites="[a]"))
+    load(tmp_path)
+    a, b = Resource.objects.get(slug="a"), Resource.objects.get(slug="b")
+    Prerequisite.objects.create(resource=a, required=b)  # an admin edit the YAML lacks
+    before = snapshot()
+    message = refused(tmp_path)
+    assert "prerequisite cycle once admin edits are kept: a -> b -> a" in message
+    assert snapshot() == before
+
+
+def test_the_command_prints_no_traceback(tmp_path):
+    path = write(tmp_path, HEADER + resource(prerequisites="[ghost]"))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_catalog", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "resource 'ghost' does not exist" in result.stderr
+    assert "catalog refused: 1 problem; the database was not changed" in result.stderr
