@@ -72,3 +72,13 @@ def page(browser):
 def pytest_terminal_summary(terminalreporter):
     if _skipped_browser:
         terminalreporter.write_line(f"Browser tests skipped: {_skipped_browser[0]}.", yellow=True, bold=True)
+
+
+@pytest.fixture
+def shipped_catalog(db):
+    """The real catalog from fixtures/, loaded the way `make run` loads it."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_catalog", stdout=StringIO())

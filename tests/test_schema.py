@@ -193,7 +193,7 @@ def test_it_rejects_bad_values(override, expected):
 
 
 def test_it_accepts_unicode_text():
-    text = HEADER + resource(title='"Lineare Algebra für Anfänger – 線形代数"')
+    text = HEADER + resource(title='"Lineare Algebra für Anfänger — 線形代数"')
     assert problems(text) == []
 
 

@@ -1,0 +1,167 @@
+"""/catalog/ and /catalog/<slug>/: browsing, filtering, htmx fragments, query budgets."""
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Resource
+from tests.factories import make_catalog
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("catalog:list")
+
+
+def titles(response) -> list[str]:
+    return [r.title for group in response.context["groups"] for p in group.pillars for r in p.resources]
+
+
+def test_it_lists_every_active_resource_grouped_by_stage(client, shipped_catalog):
+    Resource.objects.filter(slug="islr").update(retired=True)
+    response = client.get(LIST)
+    assert response.status_code == 200
+    assert response.context["count"] == 24
+    assert "An Introduction to Statistical Learning" not in titles(response)
+    stages = [group.stage.slug for group in response.context["groups"]]
+    assert stages == ["programming", "projects", "math", "deep-learning"]
+    html = response.content.decode()
+    assert (
+        html.index('id="stage-programming"')
+        < html.index('id="stage-projects"')
+        < html.index('id="stage-math"')
+    )
+
+
+def test_it_shows_how_many_sources_recommend_a_resource(client, shipped_catalog):
+    html = client.get(LIST).content.decode()
+    assert "Recommended by <strong>3</strong> of our sources" in html
+
+
+def test_it_puts_the_most_recommended_first_within_a_pillar(client, shipped_catalog):
+    response = client.get(LIST, {"pillar": "linear-algebra"})
+    assert titles(response)[0] == "Essence of Linear Algebra"
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (
+            {"stage": "programming"},
+            {"Learn Python: Full Course for Beginners", "Intermediate Python Programming Course"},
+        ),
+        (
+            {"pillar": "calculus", "level": "beginner"},
+            {"Essence of Calculus", "Understand Calculus in 35 Minutes"},
+        ),
+        ({"kind": "project", "level": "advanced"}, {"Build a convolutional network in pure NumPy"}),
+        ({"q": "strang"}, {"18.06 Linear Algebra"}),
+        ({"q": "RANDOM WALKS"}, {"Probability: For the Enthusiastic Beginner"}),
+        ({"topic": "bayesian-networks"}, {"Deep Learning"}),
+        (
+            {"pillar": "probability", "free": "on"},
+            {"Seeing Theory", "An Introduction to Statistical Learning"},
+        ),
+    ],
+)
+def test_it_filters(client, shipped_catalog, params, expected):
+    response = client.get(LIST, params)
+    assert set(titles(response)) == expected
+    assert response.context["filtered"]
+
+
+def test_free_only_hides_paid_resources(client, shipped_catalog):
+    response = client.get(LIST, {"free": "on"})
+    costs = {r.cost for g in response.context["groups"] for p in g.pillars for r in p.resources}
+    assert costs == {"free"}
+
+
+def test_it_reports_an_unknown_filter_and_ignores_it(client, shipped_catalog):
+    response = client.get(LIST, {"stage": "nowhere", "kind": "book"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Some filters were not understood and were ignored" in html
+    assert "Select a valid choice. nowhere is not one of the available choices." in html
+    assert {r.kind for g in response.context["groups"] for p in g.pillars for r in p.resources} == {"book"}
+
+
+def test_a_search_with_no_match_says_so(client, shipped_catalog):
+    html = client.get(LIST, {"q": "quantum chromodynamics"}).content.decode()
+    assert "Nothing matches these filters" in html
+
+
+def test_an_htmx_request_gets_only_the_list(client, shipped_catalog):
+    response = client.get(LIST, {"stage": "math"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results"')
+    assert "<html" not in html and "<form" not in html
+    assert response["Vary"] == "HX-Request" or "HX-Request" in response["Vary"]
+
+
+def test_a_history_restore_gets_the_whole_page(client, shipped_catalog):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    html = client.get(LIST, {"stage": "math"}, headers=headers).content.decode()
+    assert "<html" in html
+
+
+def test_the_filters_work_without_javascript(client, shipped_catalog):
+    html = client.get(LIST).content.decode()
+    assert f'<form class="filters" method="get" action="{LIST}"' in html
+    assert '<button type="submit">Filter</button>' in html
+
+
+def test_the_list_refuses_post(client):
+    assert client.post(LIST).status_code == 405
+
+
+def test_the_detail_shows_everything_about_a_resource(client, shipped_catalog):
+    response = client.get(reverse("catalog:detail", args=["mml-book"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Mathematics for Machine Learning" in html
+    assert 'href="https://mml-book.github.io/"' in html
+    assert "https://mml-book.github.io/book/mml-book.pdf" in html
+    # Its prerequisites, linked, and what it opens.
+    assert f'href="{reverse("catalog:detail", args=["khan-academy-math"])}"' in html
+    assert f'href="{reverse("catalog:detail", args=["deep-learning-book"])}"' in html
+    assert "Everything you need to know about the math for machine learning" in html
+    assert "Multiple integrals" not in html  # not one of its topics
+    assert "Partial derivatives and gradients" in html
+
+
+def test_the_detail_marks_a_retired_resource(client, shipped_catalog):
+    Resource.objects.filter(slug="islr").update(retired=True)
+    html = client.get(reverse("catalog:detail", args=["islr"])).content.decode()
+    assert "This resource has been retired" in html
+
+
+def test_what_it_opens_leaves_out_retired_resources(client, shipped_catalog):
+    Resource.objects.filter(slug="deep-learning-book").update(retired=True)
+    html = client.get(reverse("catalog:detail", args=["mml-book"])).content.decode()
+    assert "No resource lists this one as a prerequisite." in html
+
+
+def test_an_unknown_slug_gets_a_friendly_404(client, shipped_catalog):
+    response = client.get("/catalog/no-such-thing/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
+
+
+def test_the_detail_refuses_post(client, shipped_catalog):
+    assert client.post(reverse("catalog:detail", args=["mml-book"])).status_code == 405
+
+
+@pytest.mark.parametrize("size", [30, 300])
+def test_the_list_has_a_query_budget(client, django_assert_max_num_queries, size):
+    make_catalog(size)
+    with django_assert_max_num_queries(6):
+        response = client.get(LIST)
+    assert response.context["count"] == size
+    with django_assert_max_num_queries(6):
+        client.get(LIST, {"q": "resource", "pillar": "probability", "free": "on"})
+
+
+@pytest.mark.parametrize("size", [30, 300])
+def test_the_detail_has_a_query_budget(client, django_assert_max_num_queries, size):
+    make_catalog(size)
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("catalog:detail", args=[f"resource-{size - 7}"]))
+    assert response.status_code == 200
+    assert len(response.context["resource"].prerequisites.all()) >= 1
