@@ -1,0 +1,70 @@
+"""Staff edit the catalog in the admin; the admin refuses a prerequisite loop."""
+
+import pytest
+from django.forms import inlineformset_factory
+
+from catalog.admin import PrerequisiteFormSet
+from catalog.models import Prerequisite, Resource
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, django_user_model):
+    user = django_user_model.objects.create_superuser("staff", "staff@example.com", "a-long-password")
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("model", ["resource", "topic", "stage", "pillar", "source"])
+def test_each_catalog_model_has_a_searchable_changelist(client, staff, shipped_catalog, model):
+    response = client.get(f"/admin/catalog/{model}/", {"q": "a"})
+    assert response.status_code == 200
+
+
+def test_the_resource_changelist_filters_by_stage(client, staff, shipped_catalog):
+    response = client.get("/admin/catalog/resource/", {"stage__id__exact": 1})
+    assert response.status_code == 200
+    assert "Learn Python" in response.content.decode()
+
+
+def test_a_resource_edit_page_shows_its_prerequisites(client, staff, shipped_catalog):
+    resource = Resource.objects.get(slug="mml-book")
+    response = client.get(f"/admin/catalog/resource/{resource.pk}/change/")
+    assert response.status_code == 200
+    assert "Prerequisites (finish these first)" in response.content.decode()
+
+
+def test_the_admin_requires_staff(client, django_user_model):
+    assert client.get("/admin/catalog/resource/").status_code == 302
+    client.force_login(django_user_model.objects.create_user("learner", password="a-long-password"))
+    assert client.get("/admin/catalog/resource/").status_code == 302
+
+
+def _formset(resource, required):
+    FormSet = inlineformset_factory(
+        Resource, Prerequisite, fk_name="resource", formset=PrerequisiteFormSet, fields=["required"]
+    )
+    data = {
+        "prerequisite_links-TOTAL_FORMS": "1",
+        "prerequisite_links-INITIAL_FORMS": "0",
+        "prerequisite_links-0-required": str(required.pk),
+    }
+    return FormSet(data, instance=resource)
+
+
+def test_the_admin_refuses_a_prerequisite_loop(shipped_catalog):
+    khan = Resource.objects.get(slug="khan-academy-math")
+    deep = Resource.objects.get(slug="deep-learning-book")
+    formset = _formset(khan, deep)
+    assert not formset.is_valid()
+    [error] = formset.non_form_errors()
+    assert error == (
+        "These prerequisites would make a loop: "
+        "deep-learning-book -> mml-book -> khan-academy-math -> deep-learning-book"
+    )
+
+
+def test_the_admin_accepts_a_harmless_prerequisite(shipped_catalog):
+    formset = _formset(Resource.objects.get(slug="islr"), Resource.objects.get(slug="khan-academy-math"))
+    assert formset.is_valid(), formset.errors

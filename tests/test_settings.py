@@ -1,0 +1,85 @@
+"""Settings come from the environment, and bad values stop the process loudly."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from mlpath.settings import env_bool, env_list
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), ("off", False), ("", None)])
+def test_env_bool_understands_the_usual_words(monkeypatch, raw, expected):
+    monkeypatch.setenv("FLAG", raw)
+    assert env_bool("FLAG", None) is expected
+
+
+def test_env_bool_refuses_anything_else(monkeypatch):
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG='maybe' is not a boolean"):
+        env_bool("FLAG", False)
+
+
+def test_env_list_refuses_an_empty_entry(monkeypatch):
+    monkeypatch.setenv("HOSTS", "a.example,,b.example")
+    with pytest.raises(ImproperlyConfigured, match="empty entry"):
+        env_list("HOSTS", [])
+
+
+def _settings_with(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import mlpath.settings as s; print(s.DATABASES['default']['ENGINE'])"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_debug_maybe_is_an_error_not_false():
+    result = _settings_with({"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_production_requires_a_secret_key():
+    result = _settings_with({"DEBUG": "0", "ALLOWED_HOSTS": "mlpath.example"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_database_url_selects_postgresql():
+    result = _settings_with({"DATABASE_URL": "postgres://u@db.example:5432/mlpath"})
+    assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_sqlite_is_set_up_for_concurrent_writers(settings):
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("this run uses PostgreSQL")
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
+    assert database["OPTIONS"]["timeout"] >= 5
+
+
+def test_sqlite_really_runs_in_wal_mode(tmp_path):
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "mlpath.settings",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'wal.sqlite3'}",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "wal", result.stderr
