@@ -6,6 +6,7 @@ the YAML (see catalog/merge.py); `load_catalog --prefer-yaml` discards it.
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 
 from .graph import find_cycles
 from .models import Pillar, Prerequisite, Resource, Source, Stage, Topic
@@ -46,6 +47,7 @@ class PrerequisiteInline(admin.TabularInline):
 
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "creator", "stage", "pillar", "kind", "level", "cost", "hours", "retired"]
     list_filter = ["retired", "stage", "pillar", "kind", "level", "cost", "sources"]
     list_select_related = ["stage", "pillar"]
@@ -81,6 +83,7 @@ admin.site.register(Pillar, OrderedAdmin)
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "author", "document", "retired"]
     list_filter = ["retired"]
     search_fields = ["title", "author", "slug"]
