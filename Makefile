@@ -37,7 +37,7 @@ lint: $(VENV)/.dev
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: $(VENV)/.dev
-	$(PY) manage.py bench
+	$(PY) -m mlpath.bench $(BENCH_ARGS)
 
 # Regenerate both lock files from pyproject.toml (needs the registry).
 lock: $(VENV)/bin/python
