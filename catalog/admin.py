@@ -56,7 +56,14 @@ class ResourceAdmin(admin.ModelAdmin):
     inlines = [PrerequisiteInline]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["slug", "title", "url", "other_urls", "creator", "summary"]}),
+        (
+            None,
+            {
+                "fields": ["slug", "title", "url", "other_urls", "creator", "summary"],
+                "description": "An edit saved here survives `load_catalog` until someone changes the "
+                "same field in fixtures/*.yaml; then the YAML wins and the loader says so.",
+            },
+        ),
         ("Placement", {"fields": ["stage", "pillar", "kind", "level", "cost", "hours", "topics"]}),
         ("Provenance", {"fields": ["sources", "retired", "created_at", "updated_at"]}),
     ]

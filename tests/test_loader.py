@@ -84,6 +84,9 @@ BROKEN = {
     "bad enumeration": (HEADER + resource(cost="cheap"), "cost must be one of free, paid"),
     "wrong type": (HEADER + resource(topics="7"), "topics must be a list, not a number"),
     "unknown stage": (HEADER + resource(stage="later"), "stage: stage 'later' does not exist"),
+    "unknown pillar": (HEADER + resource(pillar="geometry"), "pillar: pillar 'geometry' does not exist"),
+    "unknown topic": (HEADER + resource(topics="[tensors]"), "topics: topic 'tensors' does not exist"),
+    "unknown source": (HEADER + resource(sources="[a-blog]"), "sources: source 'a-blog' does not exist"),
 }
 
 
