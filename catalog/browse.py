@@ -19,8 +19,11 @@ class StageGroup:
 
 
 def recommendation_order(resource) -> tuple:
-    """More sources first (the seeds' consensus), then the easier one, then by title."""
-    return (-len(resource.sources.all()), resource.level, resource.title.lower())
+    """More sources first (the seeds' consensus), then the easier one, then by title.
+
+    Needs `source_count`, which `Resource.objects.for_listing()` annotates.
+    """
+    return (-resource.source_count, resource.level, resource.title.lower())
 
 
 def group_by_stage_and_pillar(resources) -> list[StageGroup]:

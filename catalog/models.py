@@ -95,7 +95,20 @@ class Topic(CatalogEntry):
 
 class ResourceQuerySet(CatalogQuerySet):
     def for_listing(self):
-        return self.select_related("stage", "pillar").prefetch_related("topics", "sources")
+        """What a resource card shows, and nothing more: one query, whatever the size.
+
+        Leaving out the JSON `fixture_state` and timestamps, and counting sources in
+        SQL instead of prefetching them, makes a thousand cards several times cheaper.
+        """
+        return (
+            self.select_related("stage", "pillar")
+            .only(
+                *("id", "slug", "title", "creator", "kind", "level", "cost", "hours", "summary", "retired"),
+                *("stage__slug", "stage__name", "stage__position"),
+                *("pillar__slug", "pillar__name", "pillar__position"),
+            )
+            .annotate(source_count=models.Count("sources", distinct=True))
+        )
 
 
 class Resource(CatalogEntry):

@@ -13,9 +13,9 @@ from .models import Pillar, Resource, Stage, Topic
 def resource_list(request):
     form = CatalogFilterForm(
         request.GET or None,
-        stages=Stage.objects.active(),
-        pillars=Pillar.objects.active(),
-        topics=Topic.objects.active(),
+        stages=Stage.objects.active().only("slug", "name"),
+        pillars=Pillar.objects.active().only("slug", "name"),
+        topics=Topic.objects.active().only("slug", "name"),
     )
     resources = list(form.filter(Resource.objects.active().for_listing()))
     context = {

@@ -171,6 +171,9 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
+    from django.conf import settings
+
+    settings.DEBUG = False  # measure what production runs: no query log, no debug pages
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)

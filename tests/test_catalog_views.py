@@ -151,10 +151,10 @@ def test_the_detail_refuses_post(client, shipped_catalog):
 @pytest.mark.parametrize("size", [30, 300])
 def test_the_list_has_a_query_budget(client, django_assert_max_num_queries, size):
     make_catalog(size)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         response = client.get(LIST)
     assert response.context["count"] == size
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         client.get(LIST, {"q": "resource", "pillar": "probability", "free": "on"})
 
 
