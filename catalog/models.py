@@ -48,36 +48,27 @@ class Source(CatalogEntry):
         return self.title
 
 
-class Stage(CatalogEntry):
+class OrderedEntry(CatalogEntry):
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField()
+    summary = models.TextField(blank=True)
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name
+
+
+class Stage(OrderedEntry):
     """A phase of the path. `position` is the default order; learners may reorder."""
 
-    name = models.CharField(max_length=100)
-    position = models.PositiveSmallIntegerField()
-    summary = models.TextField(blank=True)
 
-    objects = CatalogQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["position", "slug"]
-
-    def __str__(self):
-        return self.name
-
-
-class Pillar(CatalogEntry):
+class Pillar(OrderedEntry):
     """A branch of the mathematics: linear algebra, probability, calculus, optimization."""
-
-    name = models.CharField(max_length=100)
-    position = models.PositiveSmallIntegerField()
-    summary = models.TextField(blank=True)
-
-    objects = CatalogQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["position", "slug"]
-
-    def __str__(self):
-        return self.name
 
 
 class Topic(CatalogEntry):

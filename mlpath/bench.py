@@ -168,10 +168,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
-
-    from django.conf import settings
 
     settings.DEBUG = False  # measure what production runs: no query log, no debug pages
     setup_test_environment()
