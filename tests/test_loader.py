@@ -159,19 +159,22 @@ def test_it_updates_a_changed_field_and_its_links(tmp_path):
     assert Prerequisite.objects.count() == 0
 
 
-def test_an_admin_edit_survives_a_reload(tmp_path):
+def loaded_then_edited_in_admin(tmp_path):
+    """Resource 'a' loaded from YAML, then its summary changed as the admin would."""
     write(tmp_path, HEADER + resource("a"))
     load(tmp_path)
     Resource.objects.filter(slug="a").update(summary="Fixed in the admin.")
+
+
+def test_an_admin_edit_survives_a_reload(tmp_path):
+    loaded_then_edited_in_admin(tmp_path)
     output = load(tmp_path)
     assert "kept admin edit to resource 'a': summary" in output
     assert Resource.objects.get(slug="a").summary == "Fixed in the admin."
 
 
 def test_a_yaml_edit_to_the_same_field_wins_and_says_so(tmp_path):
-    write(tmp_path, HEADER + resource("a"))
-    load(tmp_path)
-    Resource.objects.filter(slug="a").update(summary="Fixed in the admin.")
+    loaded_then_edited_in_admin(tmp_path)
     write(tmp_path, HEADER + resource("a", summary="Fixed in the YAML."))
     output = load(tmp_path)
     assert "YAML replaced an admin edit to resource 'a': summary" in output
@@ -179,9 +182,7 @@ def test_a_yaml_edit_to_the_same_field_wins_and_says_so(tmp_path):
 
 
 def test_prefer_yaml_discards_admin_edits(tmp_path):
-    write(tmp_path, HEADER + resource("a"))
-    load(tmp_path)
-    Resource.objects.filter(slug="a").update(summary="Fixed in the admin.")
+    loaded_then_edited_in_admin(tmp_path)
     load(tmp_path, prefer_yaml=True)
     assert Resource.objects.get(slug="a").summary == "A short course in our own words."
 
