@@ -1,0 +1,47 @@
+"""Everything mlpath holds about one learner, as plain JSON-ready data."""
+
+from .models import PathSettings, Progress, StatusChange
+
+
+def _when(value):
+    return value.isoformat() if value else None
+
+
+def export_data(user, *, now) -> dict:
+    path_settings = PathSettings.objects.filter(user=user).first()
+    progress = Progress.objects.filter(user=user).select_related("resource").order_by("resource__slug")
+    history = StatusChange.objects.filter(user=user).select_related("resource").order_by("changed_at", "id")
+    return {
+        "format": "mlpath-export-1",
+        "exported_at": _when(now),
+        "account": {"username": user.username, "email": user.email, "date_joined": _when(user.date_joined)},
+        "settings": {
+            "stage_order": list(path_settings.stage_order) if path_settings else [],
+            "known_stages": list(path_settings.known_stages) if path_settings else [],
+            "hours_per_week": float(
+                path_settings.hours_per_week if path_settings else PathSettings.DEFAULT_HOURS_PER_WEEK
+            ),
+            "saved": path_settings is not None,
+        },
+        "progress": [
+            {
+                "resource": row.resource.slug,
+                "title": row.resource.title,
+                "status": row.status,
+                "note": row.note,
+                "started_at": _when(row.started_at),
+                "finished_at": _when(row.finished_at),
+                "updated_at": _when(row.updated_at),
+            }
+            for row in progress
+        ],
+        "history": [
+            {
+                "resource": change.resource.slug,
+                "from": change.from_status,
+                "to": change.to_status,
+                "at": _when(change.changed_at),
+            }
+            for change in history
+        ],
+    }

@@ -1,0 +1,130 @@
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+
+from .models import PathSettings, Progress, Status
+
+# Long passphrases are welcome; a megabyte of "password" is only a way to burn CPU in the hasher.
+MAX_PASSWORD_LENGTH = 1024
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(
+        required=False, help_text="Optional. Only used to reset your password if you forget it."
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def clean_password1(self):
+        password = self.cleaned_data.get("password1", "")
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise forms.ValidationError(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+        return password
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = Progress
+        fields = ["note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 4, "maxlength": 5000})}
+        labels = {"note": "Your note"}
+        help_texts = {"note": "Private to you: what clicked, what to revisit, where you stopped."}
+
+
+class OrderWidget(forms.Widget):
+    """One <select> per position, all named alike, so the order works without JavaScript.
+
+    The template renders the selects itself from `PathSettingsForm.order_rows`; this
+    widget only reads them back as a list.
+    """
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+
+class PathSettingsForm(forms.Form):
+    order = forms.MultipleChoiceField(
+        label="Your order of stages", widget=OrderWidget, error_messages={"required": "Choose an order."}
+    )
+    known = forms.MultipleChoiceField(
+        label="Stages you already know",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A stage you know counts as complete, and unlocks what depends on it.",
+    )
+    hours_per_week = forms.DecimalField(
+        label="Hours you can study per week",
+        min_value=Decimal("0.5"),
+        max_value=Decimal("100"),
+        max_digits=4,
+        decimal_places=1,
+        help_text="Used only for your projected finishing date.",
+    )
+
+    def __init__(self, data=None, *, stages, path_settings: PathSettings, order):
+        self.stages = list(stages)  # (slug, name) in catalog order
+        initial = {
+            "order": list(order),
+            "known": list(path_settings.known_stages or []),
+            "hours_per_week": path_settings.hours_per_week,
+        }
+        super().__init__(data, initial=initial)
+        self.fields["order"].choices = self.stages
+        self.fields["known"].choices = self.stages
+
+    def clean_order(self):
+        order = self.cleaned_data["order"]
+        names = dict(self.stages)
+        repeated = sorted({slug for slug in order if order.count(slug) > 1})
+        if repeated:
+            raise forms.ValidationError(
+                "Each stage can appear only once; repeated: %(names)s.",
+                params={"names": ", ".join(names[slug] for slug in repeated)},
+            )
+        missing = [name for slug, name in self.stages if slug not in order]
+        if missing:
+            raise forms.ValidationError(
+                "Put every stage in the order; missing: %(names)s.", params={"names": ", ".join(missing)}
+            )
+        return order
+
+    def order_rows(self):
+        """[(position, selected slug)] for the template, echoing what was posted on an error."""
+        if self.is_bound:
+            chosen = self.data.getlist("order") if hasattr(self.data, "getlist") else []
+        else:
+            chosen = self.initial["order"]
+        chosen = list(chosen) + [""] * (len(self.stages) - len(chosen))
+        return list(enumerate(chosen[: len(self.stages)], start=1))
+
+    def save(self, path_settings: PathSettings) -> PathSettings:
+        path_settings.stage_order = self.cleaned_data["order"]
+        path_settings.known_stages = self.cleaned_data["known"]
+        path_settings.hours_per_week = self.cleaned_data["hours_per_week"]
+        path_settings.save()
+        return path_settings
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, data=None, *, user):
+        self.user = user
+        super().__init__(data)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if len(password) > MAX_PASSWORD_LENGTH or not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password. Nothing was deleted.")
+        return password
+

@@ -1,0 +1,183 @@
+"""One learner's journey: a status per resource, its history, and their path settings."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import Resource
+
+from . import recommend
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = recommend.NOT_STARTED, "Not started"
+    IN_PROGRESS = recommend.IN_PROGRESS, "In progress"
+    DONE = recommend.DONE, "Done"
+    SKIPPED = recommend.SKIPPED, "Skipped"
+
+
+class PathSettings(models.Model):
+    """The learner's own prerequisites: their stage order, the stages they know, their pace.
+
+    Stages are stored by slug. Catalog rows are retired rather than deleted, and
+    `recommend.effective_order` drops unknown slugs and appends new stages, so a
+    catalog change never leaves a learner with a broken order.
+    """
+
+    DEFAULT_HOURS_PER_WEEK = Decimal("6")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="path_settings")
+    stage_order = models.JSONField(default=list, blank=True)
+    known_stages = models.JSONField(default=list, blank=True)
+    hours_per_week = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=DEFAULT_HOURS_PER_WEEK,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("100"))],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "path settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_per_week__gt=0) & Q(hours_per_week__lte=100), name="hours_per_week_in_range"
+            )
+        ]
+
+    def __str__(self):
+        return f"Path settings of {self.user}"
+
+    @classmethod
+    def for_user(cls, user) -> "PathSettings":
+        """The saved settings, or unsaved defaults: reading a page never writes."""
+        return cls.objects.filter(user=user).first() or cls(user=user)
+
+
+class ProgressQuerySet(models.QuerySet):
+    def statuses(self, user) -> dict[int, str]:
+        """{resource id: status} for one learner, in one query."""
+        return dict(self.filter(user=user).values_list("resource_id", "status"))
+
+
+class Progress(models.Model):
+    """Where one learner stands with one resource. At most one row per pair (a constraint)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="progress")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    note = models.TextField(blank=True, max_length=5000)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProgressQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "resource"], name="progress_one_row_per_learner_resource"),
+            models.CheckConstraint(
+                condition=Q(status__in=[choice for choice, _ in Status.choices]), name="progress_status_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["resource", "status"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.resource} · {self.get_status_display()}"
+
+    def mark(self, status: str, now=None) -> None:
+        """Move to `status`, keeping the timestamps honest. The caller saves."""
+        now = now or timezone.now()
+        self.status = status
+        if status == Status.NOT_STARTED:
+            self.started_at = self.finished_at = None
+        elif status == Status.IN_PROGRESS:
+            self.started_at = self.started_at or now
+            self.finished_at = None
+        else:
+            self.finished_at = now
+
+    @classmethod
+    def locked_for(cls, user, resource) -> "Progress":
+        """The learner's row for `resource`, created if need be and locked until the
+        transaction ends. Two simultaneous first clicks meet the unique constraint: the
+        loser's insert fails inside its savepoint and it reads the winner's row instead."""
+        return cls.objects.select_for_update().get_or_create(user=user, resource=resource)[0]
+
+    @classmethod
+    def change(cls, user, resource, status: str) -> "StatusChange | None":
+        """Set a status and log it; None when it was already so (nothing to log or undo)."""
+        with transaction.atomic():
+            progress = cls.locked_for(user, resource)
+            previous = progress.status
+            if previous == status:
+                return None
+            now = timezone.now()
+            progress.mark(status, now)
+            progress.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
+            return StatusChange.objects.create(
+                user=user, resource=resource, from_status=previous, to_status=status, changed_at=now
+            )
+
+    @classmethod
+    def save_note(cls, user, resource, note: str) -> "Progress":
+        with transaction.atomic():
+            progress = cls.locked_for(user, resource)
+            progress.note = note
+            progress.save(update_fields=["note", "updated_at"])
+            return progress
+
+    @classmethod
+    def reset(cls, user) -> int:
+        """Every status back to not started, logged; notes stay. Returns how many changed."""
+        with transaction.atomic():
+            rows = list(cls.objects.select_for_update().filter(user=user).exclude(status=Status.NOT_STARTED))
+            now = timezone.now()
+            StatusChange.objects.bulk_create(
+                StatusChange(
+                    user=user,
+                    resource_id=row.resource_id,
+                    from_status=row.status,
+                    to_status=Status.NOT_STARTED,
+                    changed_at=now,
+                )
+                for row in rows
+            )
+            cls.objects.filter(pk__in=[row.pk for row in rows]).update(
+                status=Status.NOT_STARTED, started_at=None, finished_at=None, updated_at=now
+            )
+            return len(rows)
+
+
+class StatusChangeQuerySet(models.QuerySet):
+    def latest_for(self, user) -> "StatusChange | None":
+        return self.filter(user=user).select_related("resource").order_by("-changed_at", "-id").first()
+
+
+class StatusChange(models.Model):
+    """Append-only history of status changes: last activity, undo, dashboards, calendars.
+
+    Nothing updates or deletes these rows except the cascade when a learner deletes
+    their account.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = StatusChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["user", "-changed_at"])]
+
+    def __str__(self):
+        return f"{self.user}: {self.resource} {self.from_status} → {self.to_status}"

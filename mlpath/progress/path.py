@@ -1,0 +1,164 @@
+"""Gather one learner's path from the database in a fixed number of queries.
+
+The catalog becomes plain `recommend.Item`s and the learner a plain `recommend.Learner`;
+`recommend.build_path` does the thinking. The study-group dashboard reuses `CatalogView`
+for many learners at once, so the catalog is read once per request, not once per member.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.urls import reverse
+
+from catalog.models import Pillar, Prerequisite, Resource, Source, Stage
+
+from . import recommend
+from .models import PathSettings, Progress
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    items: tuple[recommend.Item, ...]
+    ids: dict[int, str]  # resource id -> slug
+    stages: tuple[str, ...]  # catalog (default) order
+    pillars: tuple[str, ...]
+    names: dict[str, str]  # stage and pillar slug -> name
+    total_sources: int
+
+    @classmethod
+    def load(cls) -> "CatalogView":
+        """Five queries, whatever the catalog's size."""
+        requires: dict[int, list[int]] = {}
+        edges = Prerequisite.objects.filter(resource__retired=False, required__retired=False)
+        for resource_id, required_id in edges.values_list("resource_id", "required_id"):
+            requires.setdefault(resource_id, []).append(required_id)
+        rows = list(
+            Resource.objects.active()
+            .order_by("stage__position", "title", "id")
+            .values_list(
+                "id", "slug", "title", "creator", "url", "stage__slug", "pillar__slug", "level", "hours"
+            )
+            .annotate(source_count=Count("sources", distinct=True))
+        )
+        ids = {row[0]: row[1] for row in rows}
+        items = tuple(
+            recommend.Item(
+                slug=slug,
+                title=title,
+                creator=creator,
+                url=url,
+                stage=stage,
+                pillar=pillar,
+                level=level,
+                hours=float(hours),
+                sources=sources,
+                requires=tuple(ids[dep] for dep in requires.get(pk, ()) if dep in ids),
+            )
+            for pk, slug, title, creator, url, stage, pillar, level, hours, sources in rows
+        )
+        stages = list(Stage.objects.active().values_list("slug", "name"))
+        pillars = list(Pillar.objects.active().values_list("slug", "name"))
+        return cls(
+            items=items,
+            ids=ids,
+            stages=tuple(slug for slug, _ in stages),
+            pillars=tuple(slug for slug, _ in pillars),
+            names=dict(stages + pillars),
+            total_sources=Source.objects.active().count(),
+        )
+
+    def learner(self, statuses: dict[int, str], path_settings: PathSettings) -> recommend.Learner:
+        return recommend.Learner(
+            statuses={self.ids[pk]: status for pk, status in statuses.items() if pk in self.ids},
+            stage_order=tuple(path_settings.stage_order or ()),
+            known_stages=frozenset(path_settings.known_stages or ()),
+        )
+
+    def path_for(self, learner: recommend.Learner) -> recommend.Path:
+        return recommend.build_path(
+            self.items,
+            learner,
+            catalog_stages=self.stages,
+            pillars=self.pillars,
+            names=self.names,
+            total_sources=self.total_sources,
+        )
+
+
+def path_for_user(user) -> tuple[CatalogView, PathSettings, recommend.Learner, recommend.Path]:
+    """Seven queries: five for the catalog, one for the settings, one for the statuses."""
+    catalog = CatalogView.load()
+    path_settings = PathSettings.for_user(user)
+    learner = catalog.learner(Progress.objects.statuses(user), path_settings)
+    return catalog, path_settings, learner, catalog.path_for(learner)
+
+
+_CHANGE_WORDS = {
+    "done": "You marked “{}” done",
+    "in_progress": "You started “{}”",
+    "skipped": "You skipped “{}”",
+    "not_started": "You moved “{}” back to not started",
+}
+
+
+def describe_change(change, title: str) -> str:
+    return _CHANGE_WORDS[change.to_status].format(title)
+
+
+def _item_view(item: recommend.Item, learner: recommend.Learner) -> dict:
+    return {
+        "item": item,
+        "status": learner.statuses.get(item.slug, recommend.NOT_STARTED),
+        "detail_url": reverse("catalog:detail", args=[item.slug]),
+    }
+
+
+def page_context(catalog: CatalogView, path_settings: PathSettings, learner, path, *, today, last_change) -> dict:
+    """Ready-to-print values for the path page and its htmx fragments."""
+    hours_per_week = float(path_settings.hours_per_week)
+    stages = [
+        {"bar": bar, "name": catalog.names.get(bar.slug, bar.slug), "current": bar.slug == path.current_stage}
+        for bar in path.stages
+    ]
+    pillars = [
+        {
+            "bar": bar,
+            "name": catalog.names.get(bar.slug, bar.slug),
+            "eta": recommend.eta(bar.remaining_hours, hours_per_week, today),
+        }
+        for bar in path.pillars
+    ]
+    next_up = None
+    if path.next is not None:
+        next_up = {
+            **_item_view(path.next.item, learner),
+            "why": path.next.why,
+            "opens": [_item_view(item, learner) for item in path.next.opens],
+            "stage_name": catalog.names.get(path.next.item.stage, path.next.item.stage),
+        }
+    synthesis = []
+    if path.finished and catalog.stages:
+        # The last stage of the catalog's own order is where the pillars come together.
+        last = catalog.stages[-1]
+        synthesis = [_item_view(item, learner) for item in catalog.items if item.stage == last]
+    undo = None
+    if last_change is not None:
+        undo = {"change": last_change, "text": describe_change(last_change, last_change.resource.title)}
+    return {
+        "path": path,
+        "stages": stages,
+        "pillars": pillars,
+        "overall": path.overall,
+        "eta": recommend.eta(path.overall.remaining_hours, hours_per_week, today),
+        "hours_per_week": path_settings.hours_per_week,
+        "next_up": next_up,
+        "alternatives": [
+            {**_item_view(rec.item, learner), "why": rec.why} for rec in path.alternatives
+        ],
+        "in_progress": [_item_view(item, learner) for item in path.in_progress],
+        "synthesis": synthesis,
+        "synthesis_stage": catalog.names.get(catalog.stages[-1], "") if catalog.stages else "",
+        "undo": undo,
+        "customised": bool(path_settings.pk),
+        "known_names": [catalog.names.get(slug, slug) for slug in path.stage_order if slug in learner.known_stages],
+    }

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "progress"
+urlpatterns = [
+    path("", views.path_page, name="path"),
+    path("settings/", views.settings_page, name="settings"),
+    path("progress/<slug:slug>/", views.set_status, name="set_status"),
+    path("progress/<slug:slug>/note/", views.save_note, name="save_note"),
+    path("reset/", views.reset_progress, name="reset"),
+    path("export.json", views.export, name="export"),
+]

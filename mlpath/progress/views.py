@@ -1,0 +1,166 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from catalog.models import Resource, Stage
+
+from . import path as learner_path
+from .export import export_data
+from .forms import DeleteAccountForm, NoteForm, PathSettingsForm, SignupForm, StatusForm
+from .models import PathSettings, Progress, StatusChange
+from .recommend import effective_order
+
+
+def _next_url(request, default: str) -> str:
+    """Where to go back to after a plain POST: only ever a page on this site."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return default
+
+
+def _path_context(request) -> dict:
+    catalog, path_settings, learner, path = learner_path.path_for_user(request.user)
+    return learner_path.page_context(
+        catalog,
+        path_settings,
+        learner,
+        path,
+        today=timezone.localdate(),
+        last_change=StatusChange.objects.latest_for(request.user),
+    )
+
+
+@login_required
+@require_safe
+def path_page(request):
+    return render(request, "progress/path.html", _path_context(request))
+
+
+@login_required
+@require_POST
+def set_status(request, slug):
+    resource = get_object_or_404(Resource.objects.only("id", "slug", "title"), slug=slug)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            render_to_string("400.html", {"message": _status_error(request.POST.get("status"))}, request)
+        )
+    change = Progress.change(request.user, resource, form.cleaned_data["status"])
+    if request.htmx and request.htmx.target == "next-resource":
+        # A button on the path page: the recommendation, bars and lists all move.
+        return render(request, "progress/_path_update.html", _path_context(request))
+    if request.htmx:
+        # A control on a catalog page swaps only itself.
+        status = form.cleaned_data["status"]
+        return render(
+            request,
+            "progress/_status_control.html",
+            {"resource": resource, "status": status, "undo": change, "next": _next_url(request, "")},
+        )
+    if change is not None:
+        messages.success(request, f"{learner_path.describe_change(change, resource.title)}.")
+    return redirect(_next_url(request, reverse("progress:path")))
+
+
+def _status_error(value) -> str:
+    choices = ", ".join(choice for choice, _ in StatusForm.base_fields["status"].choices)
+    if not value:
+        return f"Choose a status: one of {choices}. Nothing was changed."
+    return f"“{value[:40]}” is not a status; use one of {choices}. Nothing was changed."
+
+
+@login_required
+@require_POST
+def save_note(request, slug):
+    resource = get_object_or_404(Resource.objects.only("id", "slug", "title"), slug=slug)
+    progress = Progress.objects.filter(user=request.user, resource=resource).first()
+    form = NoteForm(request.POST, instance=progress or Progress(user=request.user, resource=resource))
+    saved = form.is_valid()
+    if saved:
+        Progress.save_note(request.user, resource, form.cleaned_data["note"])
+    if request.htmx:
+        # Invalid input re-renders with its errors and status 200, so htmx swaps it in.
+        return render(request, "progress/_note_form.html", {"resource": resource, "form": form, "saved": saved})
+    if saved:
+        messages.success(request, "Your note is saved.")
+        return redirect(resource.get_absolute_url())
+    return render(request, "progress/note.html", {"resource": resource, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def settings_page(request):
+    path_settings = PathSettings.for_user(request.user)
+    stages = list(Stage.objects.active().values_list("slug", "name"))
+    order = effective_order(path_settings.stage_order, [slug for slug, _ in stages])
+    form = PathSettingsForm(
+        request.POST if request.method == "POST" else None,
+        stages=stages,
+        path_settings=path_settings,
+        order=order,
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save(path_settings)
+        messages.success(request, "Your path settings are saved.")
+        return redirect("progress:path")
+    return render(request, "progress/settings.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reset_progress(request):
+    if request.method == "POST":
+        changed = Progress.reset(request.user)
+        messages.success(request, f"Your progress is reset: {changed} resource{'s' if changed != 1 else ''} back to not started.")
+        return redirect("progress:path")
+    touched = Progress.objects.filter(user=request.user).exclude(status="not_started").count()
+    return render(request, "progress/reset.html", {"touched": touched})
+
+
+@never_cache
+@login_required
+@require_safe
+def export(request):
+    data = export_data(request.user, now=timezone.now())
+    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="mlpath-{request.user.username}.json"'
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("progress:path")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.username}. Here is your path; set your own order any time.")
+        return redirect(_next_url(request, reverse("progress:path")))
+    return render(request, "registration/signup.html", {"form": form, "next": _next_url(request, "")})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_account(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        username = request.user.username
+        request.user.delete()
+        logout(request)
+        messages.success(request, f"The account {username} and all its progress are deleted.")
+        return redirect("home")
+    return render(request, "registration/delete_account.html", {"form": form})
