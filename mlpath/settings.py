@@ -7,6 +7,7 @@ DEBUG=flase stops the process instead of quietly meaning something else.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -125,6 +126,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file, not Django's default in-memory database, so that concurrency
+    # tests exercise the same locking as a real server (threads get their own connections).
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"mlpath-test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

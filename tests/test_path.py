@@ -1,0 +1,295 @@
+"""/path/ and the status POST: the learner's page, htmx fragments, ownership, query budgets."""
+
+import re
+import threading
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from catalog.models import Resource
+from mlpath.progress.models import PathSettings, Progress, StatusChange
+from tests.factories import make_catalog
+
+pytestmark = pytest.mark.django_db
+PATH = reverse("progress:path")
+HTMX_PATH = {"HX-Request": "true", "HX-Target": "next-resource", "HX-Current-URL": "http://testserver/path/"}
+
+
+def status_url(slug):
+    return reverse("progress:set_status", args=[slug])
+
+
+def next_block(response) -> str:
+    html = response.content.decode()
+    match = re.search(r'<section id="next-resource".*?</section>', html, re.S)
+    assert match, "no #next-resource block"
+    return match.group(0)
+
+
+def statuses(user) -> dict[str, str]:
+    return dict(Progress.objects.filter(user=user).values_list("resource__slug", "status"))
+
+
+@pytest.fixture
+def alice(client):
+    user = User.objects.create_user("alice", password="correct horse battery")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def bob():
+    return User.objects.create_user("bob", password="another long password")
+
+
+def test_it_requires_sign_in(client):
+    response = client.get(PATH)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={PATH}"
+
+
+def test_it_recommends_programming_first_and_says_why(client, alice, shipped_catalog):
+    response = client.get(PATH)
+    assert response.status_code == 200
+    block = next_block(response)
+    assert "Learn Python: Full Course for Beginners" in block
+    assert "freeCodeCamp" in block
+    assert "Programming is the first stage of your path" in block
+    for label in ("Start", "Mark done", "Skip"):
+        assert f">{label}</button>" in block
+
+
+def test_it_shows_stage_and_pillar_bars_weighted_by_hours(client, alice, shipped_catalog):
+    Progress.change(alice, Resource.objects.get(slug="fcc-python-basics"), "done")
+    html = client.get(PATH).content.decode()
+    # 4 stages and 5 pillars, as native progress bars with their percentage.
+    assert html.count("<progress") == 9
+    assert re.search(r'id="stage-label-programming".*?<progress max="100" value="44"', html, re.S)
+    assert "weighted by estimated hours" in html
+
+
+def test_it_shows_what_finishing_the_next_resource_opens(client, alice, shipped_catalog):
+    block = next_block(client.get(PATH))
+    assert "Finishing it opens" in block
+    assert "Intermediate Python Programming Course" in block
+
+
+def test_it_lists_resources_in_progress(client, alice, shipped_catalog):
+    Progress.change(alice, Resource.objects.get(slug="seeing-theory"), "in_progress")
+    response = client.get(PATH)
+    html = response.content.decode()
+    in_progress = re.search(r'<section id="in-progress".*?</section>', html, re.S).group(0)
+    assert "Seeing Theory" in in_progress
+    # In progress comes first, even from a later stage.
+    assert "Seeing Theory" in next_block(response)
+
+
+def test_it_projects_a_finishing_date_from_the_learners_pace(client, alice, shipped_catalog):
+    PathSettings.objects.create(user=alice, hours_per_week=10)
+    total = sum(float(r.hours) for r in Resource.objects.all())
+    html = client.get(PATH).content.decode()
+    eta = re.search(r'<section id="eta".*?</section>', html, re.S).group(0)
+    assert f"{total:g} hours at 10 hours a week" in eta
+    assert f"about {-(-int(total) // 10)} weeks" in eta
+
+
+def test_it_says_when_the_path_is_finished(client, alice, shipped_catalog):
+    for resource in Resource.objects.all():
+        Progress.change(alice, resource, "done")
+    block = next_block(client.get(PATH))
+    assert "You have finished the path" in block
+    assert "Deep Learning" in block
+    assert "Grokking Deep Learning" in block
+
+
+def test_marking_done_under_htmx_returns_only_the_fragments(client, alice, shipped_catalog):
+    response = client.post(status_url("fcc-python-basics"), {"status": "done"}, headers=HTMX_PATH)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.lstrip().startswith('<section id="next-resource"')
+    for block in ("stage-bars", "pillar-bars", "in-progress", "eta"):
+        assert f'id="{block}"' in html
+    assert html.count('hx-swap-oob="true"') == 4
+    assert "Intermediate Python Programming Course" in next_block(response)
+    assert "Undo" in next_block(response)
+    assert statuses(alice) == {"fcc-python-basics": "done"}
+
+
+def test_a_catalog_control_swaps_only_itself(client, alice, shipped_catalog):
+    headers = {"HX-Request": "true", "HX-Target": "status-seeing-theory"}
+    response = client.post(
+        status_url("seeing-theory"), {"status": "in_progress", "next": "/catalog/"}, headers=headers
+    )
+    html = response.content.decode().strip()
+    assert html.startswith('<form id="status-seeing-theory"')
+    assert "next-resource" not in html
+    assert "In progress" in html
+    assert 'value="not_started"' in html  # the undo button, back to where it was
+    assert statuses(alice) == {"seeing-theory": "in_progress"}
+
+
+def test_without_javascript_it_redirects_back(client, alice, shipped_catalog):
+    response = client.post(status_url("seeing-theory"), {"status": "done", "next": "/catalog/seeing-theory/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/catalog/seeing-theory/"
+    page = client.get(response["Location"]).content.decode()
+    assert "You marked “Seeing Theory” done." in page
+
+
+def test_it_never_redirects_to_another_site(client, alice, shipped_catalog):
+    response = client.post(status_url("seeing-theory"), {"status": "done", "next": "https://evil.example/"})
+    assert response["Location"] == PATH
+
+
+def test_undo_puts_the_previous_status_back(client, alice, shipped_catalog):
+    client.post(status_url("seeing-theory"), {"status": "in_progress"})
+    client.post(status_url("seeing-theory"), {"status": "done"}, headers=HTMX_PATH)
+    block = next_block(client.get(PATH))
+    assert "You marked “Seeing Theory” done." in block
+    assert 'name="status" value="in_progress"' in block
+    client.post(status_url("seeing-theory"), {"status": "in_progress"}, headers=HTMX_PATH)
+    assert statuses(alice) == {"seeing-theory": "in_progress"}
+    history = list(StatusChange.objects.filter(user=alice).order_by("id").values_list("from_status", "to_status"))
+    assert history == [("not_started", "in_progress"), ("in_progress", "done"), ("done", "in_progress")]
+
+
+def test_it_keeps_timestamps(alice, shipped_catalog):
+    resource = Resource.objects.get(slug="seeing-theory")
+    Progress.change(alice, resource, "in_progress")
+    row = Progress.objects.get(user=alice, resource=resource)
+    assert row.started_at is not None and row.finished_at is None
+    Progress.change(alice, resource, "done")
+    row.refresh_from_db()
+    assert row.finished_at >= row.started_at
+    assert Progress.change(alice, resource, "done") is None  # no change, nothing logged
+    assert StatusChange.objects.filter(user=alice).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("slug", "data", "code", "message"),
+    [
+        ("no-such-resource", {"status": "done"}, 404, ""),
+        ("seeing-theory", {"status": "finished"}, 400, "“finished” is not a status"),
+        ("seeing-theory", {}, 400, "Choose a status"),
+    ],
+)
+def test_it_refuses_unknown_slugs_and_statuses(client, alice, shipped_catalog, slug, data, code, message):
+    response = client.post(status_url(slug), data, headers=HTMX_PATH)
+    assert response.status_code == code
+    assert message in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+    assert not Progress.objects.exists()
+    assert not StatusChange.objects.exists()
+
+
+def test_it_refuses_get(client, alice, shipped_catalog):
+    assert client.get(status_url("seeing-theory"), {"status": "done"}).status_code == 405
+    assert not Progress.objects.exists()
+
+
+def test_it_requires_sign_in_to_change_a_status(client, shipped_catalog):
+    response = client.post(status_url("seeing-theory"), {"status": "done"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not Progress.objects.exists()
+
+
+def test_it_enforces_csrf(alice, shipped_catalog):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    assert strict.post(status_url("seeing-theory"), {"status": "done"}).status_code == 403
+    assert not Progress.objects.exists()
+
+
+def test_the_learner_always_comes_from_the_session(client, alice, bob, shipped_catalog):
+    client.post(status_url("seeing-theory"), {"status": "done", "user": bob.pk, "user_id": bob.pk})
+    assert statuses(alice) == {"seeing-theory": "done"}
+    assert statuses(bob) == {}
+
+
+def test_a_learner_never_sees_another_learners_progress(client, alice, bob, shipped_catalog):
+    Progress.change(bob, Resource.objects.get(slug="fcc-python-basics"), "done")
+    Progress.save_note(bob, Resource.objects.get(slug="seeing-theory"), "bob's secret note")
+    path = client.get(PATH).content.decode()
+    assert "Learn Python: Full Course for Beginners" in next_block(client.get(PATH))
+    assert "You marked" not in path
+    detail = client.get(reverse("catalog:detail", args=["seeing-theory"])).content.decode()
+    assert "bob&#x27;s secret note" not in detail and "bob's secret note" not in detail
+    export = client.get(reverse("progress:export")).json()
+    assert export["progress"] == [] and export["history"] == []
+
+
+def test_the_database_allows_one_row_per_learner_and_resource(alice, shipped_catalog):
+    from django.db import IntegrityError, transaction
+
+    resource = Resource.objects.get(slug="seeing-theory")
+    Progress.objects.create(user=alice, resource=resource)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Progress.objects.create(user=alice, resource=resource)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_posts_never_create_two_rows(shipped_catalog):
+    """Eight threads, each with its own connection, press "Mark done" at the same moment."""
+    user = User.objects.create_user("racer", password="x" * 12)
+    resource = Resource.objects.get(slug="seeing-theory")
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def press(status):
+        client = Client()
+        client.force_login(user)
+        barrier.wait()
+        try:
+            response = client.post(status_url("seeing-theory"), {"status": status})
+            assert response.status_code == 302
+        except Exception as error:  # collected, so the main thread can report it
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(["done", "in_progress"][i % 2],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Progress.objects.filter(user=user, resource=resource).count() == 1
+    final = Progress.objects.get(user=user, resource=resource).status
+    changes = list(StatusChange.objects.filter(user=user).order_by("id").values_list("from_status", "to_status"))
+    # Every logged change starts where the previous one ended, and the last one is the row's status.
+    assert changes[0][0] == "not_started"
+    assert all(a[1] == b[0] for a, b in zip(changes, changes[1:], strict=False))
+    assert changes[-1][1] == final
+
+
+def _sized(resources: int, progress_rows: int):
+    make_catalog(resources)
+    user = User.objects.create_user("sized", password="x" * 12)
+    rows = list(Resource.objects.order_by("id")[:progress_rows])
+    for index, resource in enumerate(rows):
+        Progress.change(user, resource, "done" if index % 3 else "in_progress")
+    return user
+
+
+@pytest.mark.parametrize(("resources", "progress_rows"), [(30, 10), (300, 200)])
+def test_the_path_page_has_a_fixed_query_budget(client, django_assert_max_num_queries, resources, progress_rows):
+    client.force_login(_sized(resources, progress_rows))
+    with django_assert_max_num_queries(10):
+        response = client.get(PATH)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("resources", "progress_rows"), [(30, 10), (300, 200)])
+def test_the_status_post_has_a_fixed_query_budget(
+    client, django_assert_max_num_queries, resources, progress_rows
+):
+    client.force_login(_sized(resources, progress_rows))
+    slug = Resource.objects.order_by("-id").first().slug
+    with django_assert_max_num_queries(19):
+        response = client.post(status_url(slug), {"status": "done"}, headers=HTMX_PATH)
+    assert response.status_code == 200
