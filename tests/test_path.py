@@ -1,5 +1,6 @@
 """/path/ and the status POST: the learner's page, htmx fragments, ownership, query budgets."""
 
+import itertools
 import re
 import threading
 
@@ -153,7 +154,9 @@ def test_undo_puts_the_previous_status_back(client, alice, shipped_catalog):
     assert 'name="status" value="in_progress"' in block
     client.post(status_url("seeing-theory"), {"status": "in_progress"}, headers=HTMX_PATH)
     assert statuses(alice) == {"seeing-theory": "in_progress"}
-    history = list(StatusChange.objects.filter(user=alice).order_by("id").values_list("from_status", "to_status"))
+    history = list(
+        StatusChange.objects.filter(user=alice).order_by("id").values_list("from_status", "to_status")
+    )
     assert history == [("not_started", "in_progress"), ("in_progress", "done"), ("done", "in_progress")]
 
 
@@ -260,10 +263,12 @@ def test_simultaneous_posts_never_create_two_rows(shipped_catalog):
     assert errors == []
     assert Progress.objects.filter(user=user, resource=resource).count() == 1
     final = Progress.objects.get(user=user, resource=resource).status
-    changes = list(StatusChange.objects.filter(user=user).order_by("id").values_list("from_status", "to_status"))
+    changes = list(
+        StatusChange.objects.filter(user=user).order_by("id").values_list("from_status", "to_status")
+    )
     # Every logged change starts where the previous one ended, and the last one is the row's status.
     assert changes[0][0] == "not_started"
-    assert all(a[1] == b[0] for a, b in zip(changes, changes[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(changes))
     assert changes[-1][1] == final
 
 
@@ -277,7 +282,9 @@ def _sized(resources: int, progress_rows: int):
 
 
 @pytest.mark.parametrize(("resources", "progress_rows"), [(30, 10), (300, 200)])
-def test_the_path_page_has_a_fixed_query_budget(client, django_assert_max_num_queries, resources, progress_rows):
+def test_the_path_page_has_a_fixed_query_budget(
+    client, django_assert_max_num_queries, resources, progress_rows
+):
     client.force_login(_sized(resources, progress_rows))
     with django_assert_max_num_queries(10):
         response = client.get(PATH)

@@ -48,9 +48,7 @@ PRE_MATH = {"py1": "done", "py2": "done", "kaggle": "done"}
 
 def path_for(statuses=None, order=(), known=(), items=CATALOG):
     learner = Learner(statuses=statuses or {}, stage_order=order, known_stages=frozenset(known))
-    return build_path(
-        items, learner, catalog_stages=STAGES, pillars=PILLARS, names=NAMES, total_sources=4
-    )
+    return build_path(items, learner, catalog_stages=STAGES, pillars=PILLARS, names=NAMES, total_sources=4)
 
 
 @pytest.mark.parametrize(
@@ -268,7 +266,9 @@ def test_it_never_strands_a_learner(case):
     items, learner = case
     statuses = dict(learner.statuses)
     for _ in range(len(items) + 1):
-        current = Learner(statuses=statuses, stage_order=learner.stage_order, known_stages=learner.known_stages)
+        current = Learner(
+            statuses=statuses, stage_order=learner.stage_order, known_stages=learner.known_stages
+        )
         path = build_path(items, current, catalog_stages=STAGES, pillars=PILLARS)
         if path.finished:
             break

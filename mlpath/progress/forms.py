@@ -115,7 +115,9 @@ class PathSettingsForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
-        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, data=None, *, user):
@@ -127,4 +129,3 @@ class DeleteAccountForm(forms.Form):
         if len(password) > MAX_PASSWORD_LENGTH or not self.user.check_password(password):
             raise forms.ValidationError("That is not your password. Nothing was deleted.")
         return password
-

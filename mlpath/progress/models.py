@@ -30,7 +30,9 @@ class PathSettings(models.Model):
 
     DEFAULT_HOURS_PER_WEEK = Decimal("6")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="path_settings")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="path_settings"
+    )
     stage_order = models.JSONField(default=list, blank=True)
     known_stages = models.JSONField(default=list, blank=True)
     hours_per_week = models.DecimalField(
@@ -81,7 +83,9 @@ class Progress(models.Model):
     class Meta:
         verbose_name_plural = "progress"
         constraints = [
-            models.UniqueConstraint(fields=["user", "resource"], name="progress_one_row_per_learner_resource"),
+            models.UniqueConstraint(
+                fields=["user", "resource"], name="progress_one_row_per_learner_resource"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=[choice for choice, _ in Status.choices]), name="progress_status_known"
             ),
@@ -167,7 +171,9 @@ class StatusChange(models.Model):
     their account.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes"
+    )
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=Status.choices)
     to_status = models.CharField(max_length=20, choices=Status.choices)

@@ -113,7 +113,9 @@ def _item_view(item: recommend.Item, learner: recommend.Learner) -> dict:
     }
 
 
-def page_context(catalog: CatalogView, path_settings: PathSettings, learner, path, *, today, last_change) -> dict:
+def page_context(
+    catalog: CatalogView, path_settings: PathSettings, learner, path, *, today, last_change
+) -> dict:
     """Ready-to-print values for the path page and its htmx fragments."""
     hours_per_week = float(path_settings.hours_per_week)
     stages = [
@@ -152,13 +154,13 @@ def page_context(catalog: CatalogView, path_settings: PathSettings, learner, pat
         "eta": recommend.eta(path.overall.remaining_hours, hours_per_week, today),
         "hours_per_week": path_settings.hours_per_week,
         "next_up": next_up,
-        "alternatives": [
-            {**_item_view(rec.item, learner), "why": rec.why} for rec in path.alternatives
-        ],
+        "alternatives": [{**_item_view(rec.item, learner), "why": rec.why} for rec in path.alternatives],
         "in_progress": [_item_view(item, learner) for item in path.in_progress],
         "synthesis": synthesis,
         "synthesis_stage": catalog.names.get(catalog.stages[-1], "") if catalog.stages else "",
         "undo": undo,
         "customised": bool(path_settings.pk),
-        "known_names": [catalog.names.get(slug, slug) for slug in path.stage_order if slug in learner.known_stages],
+        "known_names": [
+            catalog.names.get(slug, slug) for slug in path.stage_order if slug in learner.known_stages
+        ],
     }

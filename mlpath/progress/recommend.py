@@ -148,9 +148,7 @@ def stage_bars(items: Sequence[Item], learner: Learner, order: Sequence[str]) ->
     by_stage: dict[str, list[Item]] = {slug: [] for slug in order}
     for item in items:
         by_stage.setdefault(item.stage, []).append(item)
-    return tuple(
-        _bar(slug, by_stage[slug], learner, known=slug in learner.known_stages) for slug in by_stage
-    )
+    return tuple(_bar(slug, by_stage[slug], learner, known=slug in learner.known_stages) for slug in by_stage)
 
 
 def pillar_bars(items: Sequence[Item], learner: Learner, pillars: Sequence[str]) -> tuple[Bar, ...]:
@@ -245,7 +243,7 @@ def rank(
     order: Sequence[str],
     pillar_fraction: Mapping[str | None, float],
     opens_count: Mapping[str, int],
-    pulled_for: Mapping[str, str] = {},  # noqa: B006 (read only)
+    pulled_for: Mapping[str, str] = {},
     current: str | None = None,
 ) -> list[Item]:
     """Order available resources, best first. Each rule only breaks the ties of the one before:
@@ -289,7 +287,7 @@ def build_path(
     *,
     catalog_stages: Sequence[str],
     pillars: Sequence[str],
-    names: Mapping[str, str] = {},  # noqa: B006 (read only)
+    names: Mapping[str, str] = {},
     total_sources: int = 0,
     limit: int = 4,
 ) -> Path:
@@ -351,7 +349,7 @@ def _reasons(
     names: Mapping[str, str],
     total_sources: int,
 ) -> tuple[str, ...]:
-    """"Why this", in the learner's words, one short clause per rule that picked it."""
+    """ "Why this", in the learner's words, one short clause per rule that picked it."""
 
     def name(slug: str) -> str:
         return names.get(slug, slug)

@@ -91,7 +91,9 @@ def save_note(request, slug):
         Progress.save_note(request.user, resource, form.cleaned_data["note"])
     if request.htmx:
         # Invalid input re-renders with its errors and status 200, so htmx swaps it in.
-        return render(request, "progress/_note_form.html", {"resource": resource, "form": form, "saved": saved})
+        return render(
+            request, "progress/_note_form.html", {"resource": resource, "form": form, "saved": saved}
+        )
     if saved:
         messages.success(request, "Your note is saved.")
         return redirect(resource.get_absolute_url())
@@ -122,7 +124,10 @@ def settings_page(request):
 def reset_progress(request):
     if request.method == "POST":
         changed = Progress.reset(request.user)
-        messages.success(request, f"Your progress is reset: {changed} resource{'s' if changed != 1 else ''} back to not started.")
+        messages.success(
+            request,
+            f"Your progress is reset: {changed} resource{'s' if changed != 1 else ''} back to not started.",
+        )
         return redirect("progress:path")
     touched = Progress.objects.filter(user=request.user).exclude(status="not_started").count()
     return render(request, "progress/reset.html", {"touched": touched})
@@ -147,7 +152,9 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}. Here is your path; set your own order any time.")
+        messages.success(
+            request, f"Welcome, {user.username}. Here is your path; set your own order any time."
+        )
         return redirect(_next_url(request, reverse("progress:path")))
     return render(request, "registration/signup.html", {"form": form, "next": _next_url(request, "")})
 

@@ -27,14 +27,19 @@ def learner_progress(context):
     if not user.is_authenticated:
         return None
     return ProgressBook(
-        Progress.objects.statuses(user), StatusChange.objects.filter(user=user).order_by("-changed_at", "-id").first()
+        Progress.objects.statuses(user),
+        StatusChange.objects.filter(user=user).order_by("-changed_at", "-id").first(),
     )
 
 
 @register.inclusion_tag("progress/_status_control.html", takes_context=True)
 def status_control(context, resource, book):
     request = context["request"]
-    undo = book.last_change if book and book.last_change and book.last_change.resource_id == resource.id else None
+    undo = (
+        book.last_change
+        if book and book.last_change and book.last_change.resource_id == resource.id
+        else None
+    )
     return {
         "request": request,
         "resource": resource,
@@ -48,7 +53,9 @@ def status_control(context, resource, book):
 @register.inclusion_tag("progress/_note_form.html", takes_context=True)
 def note_form(context, resource):
     user = context["request"].user
-    progress = Progress.objects.filter(user=user, resource=resource).first() if user.is_authenticated else None
+    progress = (
+        Progress.objects.filter(user=user, resource=resource).first() if user.is_authenticated else None
+    )
     return {
         "request": context["request"],
         "resource": resource,

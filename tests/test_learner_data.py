@@ -1,0 +1,190 @@
+"""/path/settings/, notes, reset, export and account deletion: the learner's own data."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from catalog.models import Resource
+from mlpath.progress.models import PathSettings, Progress, StatusChange
+
+pytestmark = pytest.mark.django_db
+SETTINGS = reverse("progress:settings")
+DEFAULT_ORDER = ["programming", "projects", "math", "deep-learning"]
+MATH_FIRST = ["math", "programming", "projects", "deep-learning"]
+
+
+@pytest.fixture
+def alice(client):
+    user = User.objects.create_user("alice", password="correct horse battery")
+    client.force_login(user)
+    return user
+
+
+def test_settings_show_the_default_order(client, alice, shipped_catalog):
+    response = client.get(SETTINGS)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for position, slug in enumerate(DEFAULT_ORDER, start=1):
+        select = html[html.index(f'id="id_order_{position}"') :]
+        select = select[: select.index("</select>")]
+        assert f'value="{slug}" selected' in select
+    assert not PathSettings.objects.exists()  # reading the page writes nothing
+
+
+def test_math_first_changes_the_recommendation(client, alice, shipped_catalog):
+    response = client.post(SETTINGS, {"order": MATH_FIRST, "hours_per_week": "8"})
+    assert response.status_code == 302
+    saved = PathSettings.objects.get(user=alice)
+    assert saved.stage_order == MATH_FIRST
+    path = client.get(reverse("progress:path")).content.decode()
+    assert "Mathematics is the first stage of your path" in path
+    assert "Essence of Linear Algebra" in path[path.index('id="next-resource"') :][:800]
+
+
+def test_a_known_stage_counts_as_complete(client, alice, shipped_catalog):
+    client.post(SETTINGS, {"order": DEFAULT_ORDER, "known": ["programming"], "hours_per_week": "5"})
+    html = client.get(reverse("progress:path")).content.decode()
+    assert "You already know Programming, so Projects is next" in html
+    assert "(you know it)" in html
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"order": ["math", "programming", "projects", "quantum"]}, "Select a valid choice. quantum"),
+        (
+            {"order": ["math", "math", "projects", "deep-learning"]},
+            "Each stage can appear only once; repeated: Mathematics.",
+        ),
+        ({"order": ["math", "projects", "deep-learning"]}, "missing: Programming"),
+        ({"order": DEFAULT_ORDER, "hours_per_week": "-3"}, "greater than or equal to 0.5"),
+        ({"order": DEFAULT_ORDER, "hours_per_week": "lots"}, "Enter a number."),
+        ({"order": DEFAULT_ORDER, "known": ["astrology"]}, "Select a valid choice. astrology"),
+    ],
+)
+def test_bad_settings_rerender_with_errors_and_change_nothing(client, alice, shipped_catalog, data, error):
+    response = client.post(SETTINGS, {"hours_per_week": "5", **data})
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not PathSettings.objects.exists()
+
+
+def test_a_bad_order_is_echoed_back_for_correction(client, alice, shipped_catalog):
+    html = client.post(
+        SETTINGS, {"order": ["math", "math", "projects", "deep-learning"], "hours_per_week": "5"}
+    ).content.decode()
+    second = html[html.index('id="id_order_2"') :]
+    assert 'value="math" selected' in second[: second.index("</select>")]
+
+
+def test_settings_require_sign_in(client):
+    response = client.get(SETTINGS)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={SETTINGS}"
+
+
+def test_notes_are_saved_and_shown_only_to_their_author(client, alice, shipped_catalog):
+    url = reverse("progress:save_note", args=["seeing-theory"])
+    response = client.post(url, {"note": "Re-read the Bayes chapter."})
+    assert response.status_code == 302
+    detail = client.get(reverse("catalog:detail", args=["seeing-theory"])).content.decode()
+    assert "Re-read the Bayes chapter." in detail
+    client.force_login(User.objects.create_user("bob", password="x" * 12))
+    detail = client.get(reverse("catalog:detail", args=["seeing-theory"])).content.decode()
+    assert "Re-read the Bayes chapter." not in detail
+
+
+def test_a_note_under_htmx_returns_only_the_form(client, alice, shipped_catalog):
+    url = reverse("progress:save_note", args=["seeing-theory"])
+    response = client.post(url, {"note": "<b>bold</b>"}, headers={"HX-Request": "true"})
+    html = response.content.decode().strip()
+    assert html.startswith('<form id="note-seeing-theory"')
+    assert "Saved." in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert Progress.objects.get(user=alice).note == "<b>bold</b>"
+    assert Progress.objects.get(user=alice).status == "not_started"
+
+
+def test_a_too_long_note_is_refused(client, alice, shipped_catalog):
+    url = reverse("progress:save_note", args=["seeing-theory"])
+    response = client.post(url, {"note": "x" * 5001}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "at most 5000 characters" in response.content.decode()
+    assert not Progress.objects.exists()
+
+
+def test_notes_refuse_get_and_unknown_slugs(client, alice, shipped_catalog):
+    assert client.get(reverse("progress:save_note", args=["seeing-theory"])).status_code == 405
+    assert client.post(reverse("progress:save_note", args=["nope"]), {"note": "x"}).status_code == 404
+    assert not Progress.objects.exists()
+
+
+def test_reset_asks_first_then_clears_statuses_but_keeps_notes(client, alice, shipped_catalog):
+    theory = Resource.objects.get(slug="seeing-theory")
+    Progress.change(alice, theory, "done")
+    Progress.change(alice, Resource.objects.get(slug="islr"), "in_progress")
+    Progress.save_note(alice, theory, "keep me")
+    confirm = client.get(reverse("progress:reset"))
+    assert "2 resources will change" in confirm.content.decode()
+    assert Progress.objects.filter(user=alice, status="done").exists()  # GET changed nothing
+    response = client.post(reverse("progress:reset"))
+    assert response.status_code == 302
+    assert set(Progress.objects.filter(user=alice).values_list("status", flat=True)) == {"not_started"}
+    assert Progress.objects.get(user=alice, resource=theory).note == "keep me"
+    assert StatusChange.objects.filter(user=alice, to_status="not_started").count() == 2
+
+
+def test_export_holds_statuses_timestamps_notes_and_settings(client, alice, shipped_catalog):
+    theory = Resource.objects.get(slug="seeing-theory")
+    Progress.change(alice, theory, "in_progress")
+    Progress.change(alice, theory, "done")
+    Progress.save_note(alice, theory, "Ünïcode note ✓")
+    client.post(SETTINGS, {"order": MATH_FIRST, "known": ["programming"], "hours_per_week": "7.5"})
+    response = client.get(reverse("progress:export"))
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == 'attachment; filename="mlpath-alice.json"'
+    data = json.loads(response.content)
+    assert data["settings"] == {
+        "stage_order": MATH_FIRST,
+        "known_stages": ["programming"],
+        "hours_per_week": 7.5,
+        "saved": True,
+    }
+    [row] = data["progress"]
+    assert row["resource"] == "seeing-theory" and row["status"] == "done" and row["note"] == "Ünïcode note ✓"
+    assert row["started_at"] and row["finished_at"]
+    assert [(h["from"], h["to"]) for h in data["history"]] == [
+        ("not_started", "in_progress"),
+        ("in_progress", "done"),
+    ]
+
+
+def test_export_requires_sign_in(client):
+    assert client.get(reverse("progress:export")).status_code == 302
+
+
+def test_delete_needs_the_password(client, alice, shipped_catalog):
+    Progress.change(alice, Resource.objects.get(slug="seeing-theory"), "done")
+    response = client.post(reverse("delete_account"), {"password": "wrong"})
+    assert response.status_code == 200
+    assert "That is not your password. Nothing was deleted." in response.content.decode()
+    assert User.objects.filter(username="alice").exists()
+
+
+def test_delete_removes_the_account_and_everything_in_it(client, alice, shipped_catalog):
+    Progress.change(alice, Resource.objects.get(slug="seeing-theory"), "done")
+    client.post(SETTINGS, {"order": MATH_FIRST, "hours_per_week": "5"})
+    response = client.post(reverse("delete_account"), {"password": "correct horse battery"})
+    assert response.status_code == 302
+    assert not User.objects.filter(username="alice").exists()
+    assert not Progress.objects.exists() and not StatusChange.objects.exists()
+    assert not PathSettings.objects.exists()
+    assert client.get(reverse("progress:path")).status_code == 302  # signed out
+    assert Resource.objects.filter(slug="seeing-theory").exists()  # the catalog is untouched
+
+
+def test_delete_refuses_get_as_a_change(client, alice):
+    assert client.get(reverse("delete_account")).status_code == 200
+    assert User.objects.filter(username="alice").exists()
