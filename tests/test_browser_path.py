@@ -33,7 +33,7 @@ def test_a_new_learner_follows_the_recommendation_from_programming_to_math(
 
     seen_stages = []
     for _ in range(6):
-        eyebrow = page.locator("#next-resource .eyebrow").inner_text()
+        eyebrow = page.locator("#next-resource .eyebrow").text_content()
         seen_stages.append(eyebrow.split("·")[-1].strip())
         before = next_title(page)
         page.locator("#next-resource").get_by_role("button", name="Mark done").click()
@@ -41,7 +41,7 @@ def test_a_new_learner_follows_the_recommendation_from_programming_to_math(
             "title => document.querySelector('#next-resource h2').innerText !== title", arg=before
         )
         assert page.evaluate("window.__sameDocument") is True
-    eyebrow = page.locator("#next-resource .eyebrow").inner_text()
+    eyebrow = page.locator("#next-resource .eyebrow").text_content()
     seen_stages.append(eyebrow.split("·")[-1].strip())
 
     assert seen_stages[:2] == ["Programming", "Programming"]
@@ -85,7 +85,7 @@ def test_math_first_gets_a_math_recommendation_straight_away(page, live_server, 
         page.get_by_label(f"Step {step}", exact=True).select_option(stage)
     page.get_by_role("button", name="Save settings").click()
     page.wait_for_url("**/path/")
-    assert "Mathematics" in page.locator("#next-resource .eyebrow").inner_text()
+    assert "Mathematics" in page.locator("#next-resource .eyebrow").text_content()
     assert next_title(page) == "Essence of Linear Algebra"
     assert "Mathematics is the first stage of your path" in page.locator("#next-resource .why").inner_text()
 
