@@ -8,6 +8,7 @@ speed cancels out when a page is compared with /healthz measured in the same run
 """
 
 import argparse
+import itertools
 import os
 import random
 import statistics
@@ -58,47 +59,88 @@ def synthetic_yaml(resources: int, edges_per_resource: float = 2.4, seed: int = 
     return "\n".join(lines) + "\n"
 
 
-def _time(client, path, repeat, headers=None) -> tuple[float, float]:
+def _request(client, path, headers=None, post=None):
+    if post is None:
+        return client.get(path, headers=headers or {})
+    return client.post(path, next(post), headers=headers or {})
+
+
+def _time(client, path, repeat, headers=None, post=None) -> tuple[float, float]:
     for _ in range(3):  # warm caches and connections
-        client.get(path, headers=headers or {})
+        _request(client, path, headers, post)
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
-        response = client.get(path, headers=headers or {})
+        response = _request(client, path, headers, post)
         samples.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (path, response.status_code)
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 
 
-def _queries(client, path, headers=None) -> int:
+def _queries(client, path, headers=None, post=None) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        client.get(path, headers=headers or {})
+        _request(client, path, headers, post)
     return len(captured)
 
 
-def _pages(slug):
+def _pages(slug, learner_slug):
+    """(label, path, headers, POST data or None, who): `who` is "anon" or "learner"."""
+    toggle = itertools.cycle([{"status": "done"}, {"status": "in_progress"}])
+    htmx_path = {"HX-Request": "true", "HX-Target": "next-resource"}
     return [
-        ("/catalog/", "/catalog/", None),
-        ("/catalog/ (filtered)", "/catalog/?q=a&pillar=probability&free=on", None),
-        ("/catalog/ (htmx fragment)", "/catalog/?stage=math", {"HX-Request": "true"}),
-        ("/catalog/<slug>/", f"/catalog/{slug}/", None),
-        ("/", "/", None),
+        ("/catalog/", "/catalog/", None, None, "anon"),
+        ("/catalog/ (filtered)", "/catalog/?q=a&pillar=probability&free=on", None, None, "anon"),
+        ("/catalog/ (htmx fragment)", "/catalog/?stage=math", {"HX-Request": "true"}, None, "anon"),
+        ("/catalog/<slug>/", f"/catalog/{slug}/", None, None, "anon"),
+        ("/", "/", None, None, "anon"),
+        ("/path/", "/path/", None, None, "learner"),
+        ("status POST (htmx)", f"/path/progress/{learner_slug}/", htmx_path, toggle, "learner"),
     ]
+
+
+def _learner_with_progress(share: float):
+    """One learner who has finished the first `share` of the catalog, in path order."""
+    from django.contrib.auth.models import User
+
+    from catalog.models import Resource
+    from mlpath.progress.models import Progress
+
+    user, _ = User.objects.get_or_create(username="bench-learner")
+    Progress.objects.filter(user=user).delete()
+    resources = list(Resource.objects.active().order_by("stage__position", "id").only("id"))
+    done = resources[: int(len(resources) * share)]
+    Progress.objects.bulk_create(Progress(user=user, resource=resource, status="done") for resource in done)
+    return user
+
+
+def _measure(repeat, slug) -> dict:
+    from django.test import Client
+
+    anon, learner = Client(), Client()
+    user = _learner_with_progress(0.4)
+    learner.force_login(user)
+    from mlpath.progress.path import path_for_user
+
+    target = path_for_user(user)[3].next.item.slug
+    clients = {"anon": anon, "learner": learner}
+    measured = {"/healthz": (*_time(anon, "/healthz", repeat), _queries(anon, "/healthz"))}
+    for label, path, headers, post, who in _pages(slug, target):
+        client = clients[who]
+        measured[label] = (*_time(client, path, repeat, headers, post), _queries(client, path, headers, post))
+    return measured
 
 
 def run(resources: int, repeat: int) -> None:
     from io import StringIO
 
     from django.core.management import call_command
-    from django.test import Client
 
     from catalog.models import Prerequisite, Resource
 
-    client = Client()
     rows = {}
     out = StringIO()
 
@@ -109,8 +151,7 @@ def run(resources: int, repeat: int) -> None:
         "slug": "mml-book",
     }
     measured = {"shipped": {}, "synthetic": {}}
-    for label, path, headers in [("/healthz", "/healthz", None), *_pages("mml-book")]:
-        measured["shipped"][label] = (*_time(client, path, repeat, headers), _queries(client, path, headers))
+    measured["shipped"] = _measure(repeat, "mml-book")
 
     with tempfile.TemporaryDirectory() as folder:
         big = Path(folder) / "catalog.yaml"
@@ -127,18 +168,15 @@ def run(resources: int, repeat: int) -> None:
         "edges": Prerequisite.objects.count(),
         "slug": deep,
     }
-    for label, path, headers in [("/healthz", "/healthz", None), *_pages(deep)]:
-        measured["synthetic"][label] = (
-            *_time(client, path, repeat, headers),
-            _queries(client, path, headers),
-        )
+    measured["synthetic"] = _measure(repeat, deep)
 
     shipped, synthetic = rows["shipped"], rows["synthetic"]
     print(
         f"\nCatalog sizes: shipped {shipped['resources']} resources / {shipped['edges']} edges; "
         f"synthetic {synthetic['resources']} resources / {synthetic['edges']} edges."
     )
-    print(f"{repeat} requests per page, in-process (Django test client), server time in ms.\n")
+    print(f"{repeat} requests per page, in-process (Django test client), server time in ms.")
+    print("The learner pages use a learner who has finished the first 40% of the catalog.\n")
     header = f"{'page':<28}{'size':>10}{'median':>9}{'p95':>9}{'x healthz':>11}{'queries':>9}"
     print(header)
     print("-" * len(header))
