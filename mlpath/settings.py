@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "template_partials",
     "catalog",
     "mlpath.progress",
+    "mlpath.groups",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# A member with no status change for this many days is flagged "stuck" on the dashboard.
+STUCK_AFTER_DAYS = env_int("STUCK_AFTER_DAYS", 14)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "progress:path"

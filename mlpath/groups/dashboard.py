@@ -1,0 +1,147 @@
+"""A study group's progress as pure functions: one row per member, counts per resource,
+averages per pillar, the stuck rule, sorting, and CSV cells that spreadsheets cannot run.
+
+Each member's numbers come from the same `recommend` rules as their own path page, so
+an organizer never sees a figure the member would not recognise.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mlpath.progress import recommend
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    name: str
+    role: str
+    joined_at: datetime
+    last_activity: datetime | None
+    learner: recommend.Learner
+
+
+@dataclass(frozen=True)
+class Row:
+    member: Member
+    pillars: tuple[recommend.Bar, ...]
+    overall: recommend.Bar
+    current: recommend.Item | None
+    current_in_progress: bool
+    finished: bool
+    stuck: bool
+
+
+@dataclass(frozen=True)
+class ResourceCount:
+    item: recommend.Item
+    done: int
+    in_progress: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class Average:
+    slug: str
+    percent: int
+
+
+def is_stuck(member: Member, *, finished: bool, now: datetime, after_days: int) -> bool:
+    """No status change for `after_days` days. A member who has never changed anything is
+    measured from the day they joined; a member who has finished the path is never stuck."""
+    if finished:
+        return False
+    since = member.last_activity or member.joined_at
+    return now - since >= timedelta(days=after_days)
+
+
+def member_rows(
+    items: Sequence[recommend.Item],
+    members: Iterable[Member],
+    *,
+    catalog_stages: Sequence[str],
+    pillars: Sequence[str],
+    now: datetime,
+    stuck_after_days: int,
+) -> list[Row]:
+    rows = []
+    for member in members:
+        path = recommend.build_path(
+            items, member.learner, catalog_stages=catalog_stages, pillars=pillars, limit=1
+        )
+        current = path.next.item if path.next else None
+        rows.append(
+            Row(
+                member=member,
+                pillars=path.pillars,
+                overall=path.overall,
+                current=current,
+                current_in_progress=bool(current)
+                and member.learner.statuses.get(current.slug) == recommend.IN_PROGRESS,
+                finished=path.finished,
+                stuck=is_stuck(member, finished=path.finished, now=now, after_days=stuck_after_days),
+            )
+        )
+    return rows
+
+
+def resource_counts(items: Sequence[recommend.Item], members: Iterable[Member]) -> list[ResourceCount]:
+    """How many members are done with, in the middle of, or skipped each resource."""
+    tally: dict[str, dict[str, int]] = {item.slug: {} for item in items}
+    for member in members:
+        for slug, status in member.learner.statuses.items():
+            if slug in tally:
+                tally[slug][status] = tally[slug].get(status, 0) + 1
+    return [
+        ResourceCount(
+            item,
+            done=tally[item.slug].get(recommend.DONE, 0),
+            in_progress=tally[item.slug].get(recommend.IN_PROGRESS, 0),
+            skipped=tally[item.slug].get(recommend.SKIPPED, 0),
+        )
+        for item in items
+    ]
+
+
+def averages(rows: Sequence[Row], pillars: Sequence[str]) -> tuple[list[Average], int]:
+    """Each pillar's mean percentage over members (every member weighs the same), and overall."""
+    if not rows:
+        return [Average(slug, 0) for slug in pillars], 0
+    result = []
+    for slug in pillars:
+        percents = [bar.percent for row in rows for bar in row.pillars if bar.slug == slug]
+        if percents:
+            result.append(Average(slug, round(sum(percents) / len(rows))))
+    return result, round(sum(row.overall.percent for row in rows) / len(rows))
+
+
+SORTS = {
+    "name": lambda row: row.member.name.casefold(),
+    "overall": lambda row: row.overall.percent,
+    # Never-active members count as the least recent, then by when they joined.
+    "activity": lambda row: (
+        row.member.last_activity is not None,
+        row.member.last_activity or row.member.joined_at,
+    ),
+}
+
+
+def sort_rows(rows: Sequence[Row], sort: str) -> list[Row]:
+    """`name`, `overall` or `activity`, ascending; a leading "-" reverses that column only.
+    Equal values keep name order either way (Python's sort is stable, even reversed)."""
+    by_name = sorted(rows, key=lambda row: (row.member.name.casefold(), row.member.user_id))
+    return sorted(by_name, key=SORTS[sort.removeprefix("-")], reverse=sort.startswith("-"))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """Text a spreadsheet shows as text: a leading ' defuses =, +, -, @, tab and CR (OWASP)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def per_member_pillar(row: Row) -> Mapping[str, recommend.Bar]:
+    return {bar.slug: bar for bar in row.pillars}

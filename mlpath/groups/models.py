@@ -1,0 +1,131 @@
+"""Learning together: study groups, their members and invite links."""
+
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils.text import slugify
+
+# Paths under /groups/ that a group's slug must never shadow.
+RESERVED_SLUGS = {"new", "join"}
+
+
+def new_invite_code() -> str:
+    # 32 random bytes: 256 bits, well past the 128 an invite link needs to be unguessable.
+    return secrets.token_urlsafe(32)
+
+
+class StudyGroup(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, max_length=2000)
+    invite_code = models.CharField(max_length=64, unique=True, default=new_invite_code, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("groups:detail", args=[self.slug])
+
+    @classmethod
+    def create(cls, *, name: str, description: str, organizer) -> "StudyGroup":
+        """A new group with its creator as organizer, under the first free slug."""
+        base = slugify(name)[:70].strip("-") or "group"
+        if base in RESERVED_SLUGS:
+            base = f"{base}-group"
+        for attempt in range(1, 50):
+            slug = base if attempt == 1 else f"{base}-{attempt}"
+            if cls.objects.filter(slug=slug).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    group = cls.objects.create(
+                        name=name, slug=slug, description=description, created_by=organizer
+                    )
+                    Membership.objects.create(group=group, user=organizer, role=Membership.Role.ORGANIZER)
+                    return group
+            except IntegrityError:  # someone took the slug between our check and insert
+                continue
+        raise RuntimeError(f"no free slug for {name!r}")  # pragma: no cover - 49 taken variants
+
+    def rotate_invite(self) -> None:
+        """A fresh code: links with the old one stop working at once."""
+        self.invite_code = new_invite_code()
+        self.save(update_fields=["invite_code"])
+
+
+class MembershipQuerySet(models.QuerySet):
+    def organizers(self):
+        return self.filter(role=Membership.Role.ORGANIZER)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ORGANIZER = "organizer", "Organizer"
+        MEMBER = "member", "Member"
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="membership_once_per_group"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["organizer", "member"]), name="membership_role_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["group", "role"])]
+
+    def __str__(self):
+        return f"{self.user} in {self.group} ({self.get_role_display()})"
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.role == self.Role.ORGANIZER
+
+
+class LastOrganizer(Exception):
+    """Refused: the group would be left without an organizer."""
+
+
+def _lock_organizers(group) -> list[int]:
+    # Locking the organizer rows serialises two organizers leaving at the same moment,
+    # so they cannot both see "someone else is organizer" and leave the group with none.
+    return list(group.memberships.organizers().select_for_update().values_list("user_id", flat=True))
+
+
+def leave(group: StudyGroup, user) -> None:
+    with transaction.atomic():
+        organizers = _lock_organizers(group)
+        if organizers == [user.pk]:
+            raise LastOrganizer
+        group.memberships.filter(user=user).delete()
+
+
+def set_role(group: StudyGroup, user_id: int, role: str) -> None:
+    with transaction.atomic():
+        organizers = _lock_organizers(group)
+        if role == Membership.Role.MEMBER and organizers == [user_id]:
+            raise LastOrganizer
+        group.memberships.filter(user_id=user_id).update(role=role)
+
+
+def remove(group: StudyGroup, user_id: int) -> None:
+    with transaction.atomic():
+        organizers = _lock_organizers(group)
+        if organizers == [user_id]:
+            raise LastOrganizer
+        group.memberships.filter(user_id=user_id).delete()

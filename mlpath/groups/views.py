@@ -1,0 +1,281 @@
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from . import dashboard
+from .forms import DashboardForm, GroupForm
+from .models import LastOrganizer, Membership, StudyGroup, leave, remove, set_role
+from .progress import group_rows, load_group
+
+# Access helpers: the view decides, never the template.
+
+
+def _get_membership(request, slug) -> Membership:
+    """The signed-in user's membership of the group; 404 for outsiders, so a private
+    group's existence is not revealed."""
+    membership = (
+        Membership.objects.select_related("group").filter(group__slug=slug, user=request.user).first()
+    )
+    if membership is None:
+        raise Http404("No study group here, or you are not a member.")
+    return membership
+
+
+def _get_group_for_organizer(request, slug) -> StudyGroup:
+    """404 for outsiders, 403 for members who are not organizers."""
+    membership = _get_membership(request, slug)
+    if not membership.is_organizer:
+        raise PermissionDenied("Only the group's organizers can do this.")
+    return membership.group
+
+
+def _group_by_invite(code) -> StudyGroup:
+    group = StudyGroup.objects.filter(invite_code=code).first()
+    if group is None:
+        raise Http404("This invite link is not valid. It may have been replaced by a newer one.")
+    return group
+
+
+@login_required
+@require_safe
+def group_list(request):
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("group")
+        .annotate(member_count=Count("group__memberships"))
+        .order_by("group__name")
+    )
+    return render(request, "groups/list.html", {"memberships": memberships, "form": GroupForm()})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def group_new(request):
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        group = StudyGroup.create(
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            organizer=request.user,
+        )
+        messages.success(
+            request, "Your group is ready. Share the invite link below with the people you study with."
+        )
+        return redirect(group)
+    return render(request, "groups/new.html", {"form": form})
+
+
+@login_required
+@require_safe
+def group_detail(request, slug):
+    membership = _get_membership(request, slug)
+    group = membership.group
+    catalog, memberships, members = load_group(group)
+    rows = group_rows(catalog, members)
+    pillar_averages, overall = dashboard.averages(rows, catalog.pillars)
+    context = {
+        "group": group,
+        "membership": membership,
+        "memberships": memberships,
+        "organizer_count": sum(m.is_organizer for m in memberships),
+        "averages": [(catalog.names.get(a.slug, a.slug), a.percent) for a in pillar_averages],
+        "overall": overall,
+        "invite_url": request.build_absolute_uri(reverse("groups:join", args=[group.invite_code]))
+        if membership.is_organizer
+        else None,
+    }
+    return render(request, "groups/detail.html", context)
+
+
+@never_cache
+@login_required
+@require_safe
+@vary_on_headers("HX-Request")
+def group_dashboard(request, slug):
+    group = _get_group_for_organizer(request, slug)
+    form = DashboardForm(request.GET)
+    sort, stuck_only = form.options()
+    catalog, _, members = load_group(group)
+    rows = group_rows(catalog, members)
+    pillar_averages, overall = dashboard.averages(rows, catalog.pillars)
+    shown = dashboard.sort_rows([row for row in rows if row.stuck or not stuck_only], sort)
+    context = {
+        "group": group,
+        "rows": [_row_view(row, catalog) for row in shown],
+        "member_count": len(rows),
+        "stuck_count": sum(row.stuck for row in rows),
+        "sort": sort,
+        "stuck_only": stuck_only,
+        "sort_links": _sort_links(request, sort, stuck_only),
+        "pillar_names": [catalog.names.get(slug, slug) for slug in catalog.pillars],
+        "averages": [(catalog.names.get(a.slug, a.slug), a.percent) for a in pillar_averages],
+        "chart": _chart(pillar_averages, catalog.names),
+        "overall": overall,
+        "counts": _touched_first(dashboard.resource_counts(catalog.items, members)),
+        "stuck_days": settings.STUCK_AFTER_DAYS,
+        "invalid_options": form.is_bound and not form.is_valid(),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "groups/dashboard.html#member-table", context)
+    return render(request, "groups/dashboard.html", context)
+
+
+def _chart(averages, names) -> dict:
+    """Geometry for the server-drawn SVG bar chart: 12 units per bar, 200 units = 100%."""
+    bars = [
+        {"name": names.get(a.slug, a.slug), "percent": a.percent, "y": 12 * i, "width": 2 * a.percent}
+        for i, a in enumerate(averages)
+    ]
+    return {"bars": bars, "height": 12 * len(bars)}
+
+
+def _touched_first(counts):
+    """Resources someone has touched, the most in progress first: where the group is stuck."""
+    touched = [c for c in counts if c.done or c.in_progress or c.skipped]
+    return sorted(touched, key=lambda c: -c.in_progress)
+
+
+def _row_view(row: dashboard.Row, catalog) -> dict:
+    by_pillar = dashboard.per_member_pillar(row)
+    return {
+        "row": row,
+        "pillars": [by_pillar.get(slug) for slug in catalog.pillars],
+        "current_url": reverse("catalog:detail", args=[row.current.slug]) if row.current else None,
+    }
+
+
+def _sort_links(request, sort: str, stuck_only: bool) -> dict[str, str]:
+    """For each column, the link that sorts by it (again: the other way round)."""
+    base = reverse("groups:dashboard", args=[request.resolver_match.kwargs["slug"]])
+    links = {}
+    for name in dashboard.SORTS:
+        target = f"-{name}" if sort == name else name
+        links[name] = f"{base}?sort={target}" + ("&stuck=1" if stuck_only else "")
+    links["stuck_toggle"] = f"{base}?sort={sort}" + ("" if stuck_only else "&stuck=1")
+    return links
+
+
+@never_cache
+@login_required
+@require_safe
+def group_csv(request, slug):
+    group = _get_group_for_organizer(request, slug)
+    catalog, _, members = load_group(group)
+    rows = dashboard.sort_rows(group_rows(catalog, members), "name")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{group.slug}-progress.csv"'
+    writer = csv.writer(response)
+    pillar_names = [catalog.names.get(slug, slug) for slug in catalog.pillars]
+    writer.writerow(["group", "member", *pillar_names, "overall", "last activity", "stuck"])
+    for row in rows:
+        by_pillar = dashboard.per_member_pillar(row)
+        last = row.member.last_activity
+        writer.writerow(
+            [
+                dashboard.csv_cell(group.name),
+                dashboard.csv_cell(row.member.name),
+                *[by_pillar[slug].percent if slug in by_pillar else "" for slug in catalog.pillars],
+                row.overall.percent,
+                timezone.localtime(last).date().isoformat() if last else "",
+                "yes" if row.stuck else "no",
+            ]
+        )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def group_join(request, code):
+    group = _group_by_invite(code)
+    already = group.memberships.filter(user=request.user).exists()
+    if request.method == "POST":
+        Membership.objects.get_or_create(group=group, user=request.user)
+        if not already:
+            messages.success(request, f"Welcome to {group.name}.")
+        return redirect(group)
+    return render(request, "groups/join.html", {"group": group, "already": already})
+
+
+@login_required
+@require_POST
+def group_leave(request, slug):
+    group = _get_membership(request, slug).group
+    try:
+        leave(group, request.user)
+    except LastOrganizer:
+        messages.error(
+            request,
+            "You are the group's only organizer. Make another member an organizer first, "
+            "or delete the group.",
+        )
+        return redirect(group)
+    messages.success(request, f"You have left {group.name}.")
+    return redirect("groups:list")
+
+
+@login_required
+@require_POST
+def group_rotate_invite(request, slug):
+    group = _get_group_for_organizer(request, slug)
+    group.rotate_invite()
+    messages.success(request, "There is a new invite link. The old one no longer works.")
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def member_role(request, slug, user_id):
+    group = _get_group_for_organizer(request, slug)
+    target = get_object_or_404(group.memberships.select_related("user"), user_id=user_id)
+    role = request.POST.get("role")
+    if role not in Membership.Role.values:
+        messages.error(request, "Choose a role: organizer or member. Nothing was changed.")
+        return redirect(group)
+    try:
+        set_role(group, target.user_id, role)
+    except LastOrganizer:
+        messages.error(request, "A group needs an organizer: make someone else an organizer first.")
+        return redirect(group)
+    label = "an organizer" if role == Membership.Role.ORGANIZER else "a member"
+    messages.success(request, f"{target.user.username} is now {label}.")
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def member_remove(request, slug, user_id):
+    group = _get_group_for_organizer(request, slug)
+    target = get_object_or_404(group.memberships.select_related("user"), user_id=user_id)
+    try:
+        remove(group, target.user_id)
+    except LastOrganizer:
+        messages.error(request, "A group needs an organizer: make someone else an organizer first.")
+        return redirect(group)
+    if target.user_id == request.user.pk:
+        messages.success(request, f"You have left {group.name}.")
+        return redirect("groups:list")
+    messages.success(request, f"{target.user.username} is no longer in the group.")
+    return redirect(group)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def group_delete(request, slug):
+    group = _get_group_for_organizer(request, slug)
+    if request.method == "POST":
+        name = group.name
+        group.delete()
+        messages.success(request, f"The group {name} is deleted. Its members keep their own progress.")
+        return redirect("groups:list")
+    return render(request, "groups/delete.html", {"group": group, "count": group.memberships.count()})

@@ -1,0 +1,412 @@
+"""Study groups: creating, joining, the last-organizer rule, invites, the dashboard and its CSV."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Resource
+from mlpath.groups.models import Membership, StudyGroup
+from mlpath.progress.models import Progress, StatusChange
+from tests.factories import make_catalog
+
+pytestmark = pytest.mark.django_db
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def olga(client):
+    user = User.objects.create_user("olga", password="x" * 12)
+    client.force_login(user)
+    return user
+
+
+def make_user(name):
+    return User.objects.create_user(name, password="x" * 12)
+
+
+def join(group, user, role="member"):
+    return Membership.objects.create(group=group, user=user, role=role)
+
+
+def roles(group):
+    return dict(group.memberships.values_list("user__username", "role"))
+
+
+def test_creating_a_group_makes_the_creator_its_organizer(client, olga):
+    response = client.post(
+        reverse("groups:new"), {"name": "  Linear   Algebra Club ", "description": "Tuesdays"}
+    )
+    group = StudyGroup.objects.get()
+    assert response["Location"] == "/groups/linear-algebra-club/"
+    assert group.name == "Linear Algebra Club"
+    assert roles(group) == {"olga": "organizer"}
+    assert group.created_by == olga
+    assert len(group.invite_code) >= 22  # at least 128 bits of url-safe base64
+
+
+def test_group_slugs_stay_unique_and_never_shadow_pages(client, olga):
+    for name in ("Study", "Study", "new", "!!!"):
+        client.post(reverse("groups:new"), {"name": name})
+    assert sorted(StudyGroup.objects.values_list("slug", flat=True)) == [
+        "group",
+        "new-group",
+        "study",
+        "study-2",
+    ]
+
+
+def test_a_group_needs_a_name(client, olga):
+    response = client.post(reverse("groups:new"), {"name": "   "})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode() or "Give the group a name" in (
+        response.content.decode()
+    )
+    assert not StudyGroup.objects.exists()
+
+
+def test_the_list_shows_my_groups_only(client, olga):
+    StudyGroup.create(name="Mine", description="", organizer=olga)
+    StudyGroup.create(name="Theirs", description="", organizer=make_user("tom"))
+    html = client.get(reverse("groups:list")).content.decode()
+    assert "Mine" in html and "Theirs" not in html
+
+
+def test_joining_through_the_invite_link(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=make_user("owner"))
+    url = reverse("groups:join", args=[group.invite_code])
+    page = client.get(url).content.decode()
+    assert ">Join</button>" in page
+    assert not group.memberships.filter(user=olga).exists()  # looking changes nothing
+    response = client.post(url)
+    assert response["Location"] == group.get_absolute_url()
+    assert roles(group)["olga"] == "member"
+
+
+def test_joining_twice_is_harmless(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=make_user("owner"))
+    url = reverse("groups:join", args=[group.invite_code])
+    client.post(url)
+    client.post(url)
+    assert group.memberships.filter(user=olga).count() == 1
+    assert "already a member" in client.get(url).content.decode()
+
+
+def test_an_organizer_following_their_own_link_stays_organizer(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    client.post(reverse("groups:join", args=[group.invite_code]))
+    assert roles(group) == {"olga": "organizer"}
+
+
+def test_anonymous_visitors_sign_in_and_come_back_to_the_invite(client):
+    group = StudyGroup.create(name="Club", description="", organizer=make_user("owner"))
+    url = reverse("groups:join", args=[group.invite_code])
+    response = client.get(url)
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+    login_page = client.get(response["Location"]).content.decode()
+    assert f"/accounts/signup/?next={url}" in login_page
+    signup = client.post(
+        f"/accounts/signup/?next={url}",
+        {
+            "username": "newbie",
+            "password1": "a fine long passphrase",
+            "password2": "a fine long passphrase",
+            "next": url,
+        },
+    )
+    assert signup["Location"] == url
+
+
+@pytest.mark.parametrize("code", ["nope", "A" * 43, "%3Cscript%3E"])
+def test_a_bad_invite_code_is_a_friendly_404(client, olga, code):
+    response = client.get(f"/groups/join/{code}/")
+    assert response.status_code == 404
+    assert "could not find" in response.content.decode()
+    assert client.post(f"/groups/join/{code}/").status_code == 404
+    assert not Membership.objects.exists()
+
+
+def test_rotating_the_invite_retires_the_old_link(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    old = reverse("groups:join", args=[group.invite_code])
+    client.post(reverse("groups:rotate_invite", args=[group.slug]))
+    group.refresh_from_db()
+    new = reverse("groups:join", args=[group.invite_code])
+    assert old != new
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+    assert f"http://testserver{new}" in client.get(group.get_absolute_url()).content.decode()
+
+
+def test_the_last_organizer_cannot_leave_or_be_demoted(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    mia = make_user("mia")
+    join(group, mia)
+    response = client.post(reverse("groups:leave", args=[group.slug]), follow=True)
+    assert "only organizer" in response.content.decode()
+    client.post(reverse("groups:member_role", args=[group.slug, olga.pk]), {"role": "member"})
+    client.post(reverse("groups:member_remove", args=[group.slug, olga.pk]))
+    assert roles(group) == {"olga": "organizer", "mia": "member"}
+    # Once Mia is an organizer too, Olga may go.
+    client.post(reverse("groups:member_role", args=[group.slug, mia.pk]), {"role": "organizer"})
+    response = client.post(reverse("groups:leave", args=[group.slug]))
+    assert response["Location"] == reverse("groups:list")
+    assert roles(group) == {"mia": "organizer"}
+
+
+def test_organizers_promote_demote_and_remove(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    mia, max_ = make_user("mia"), make_user("max")
+    join(group, mia)
+    join(group, max_)
+    client.post(reverse("groups:member_role", args=[group.slug, mia.pk]), {"role": "organizer"})
+    client.post(reverse("groups:member_role", args=[group.slug, mia.pk]), {"role": "member"})
+    client.post(reverse("groups:member_remove", args=[group.slug, max_.pk]))
+    assert roles(group) == {"olga": "organizer", "mia": "member"}
+
+
+def test_an_unknown_role_changes_nothing(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    join(group, make_user("mia"))
+    mia = User.objects.get(username="mia")
+    response = client.post(
+        reverse("groups:member_role", args=[group.slug, mia.pk]), {"role": "king"}, follow=True
+    )
+    assert "Choose a role" in response.content.decode()
+    assert roles(group)["mia"] == "member"
+
+
+def test_actions_on_someone_outside_the_group_are_404(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    stranger = make_user("stranger")
+    assert client.post(reverse("groups:member_remove", args=[group.slug, stranger.pk])).status_code == 404
+    assert (
+        client.post(reverse("groups:member_role", args=[group.slug, 999999]), {"role": "member"}).status_code
+        == 404
+    )
+
+
+def test_a_plain_member_leaves(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=make_user("owner"))
+    join(group, olga)
+    client.post(reverse("groups:leave", args=[group.slug]))
+    assert "olga" not in roles(group)
+
+
+def test_deleting_a_group_keeps_everyones_progress(client, olga, shipped_catalog):
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    Progress.change(olga, Resource.objects.get(slug="seeing-theory"), "done")
+    client.post(reverse("groups:delete", args=[group.slug]))
+    assert not StudyGroup.objects.exists() and not Membership.objects.exists()
+    assert Progress.objects.filter(user=olga, status="done").exists()
+
+
+def test_members_see_names_and_the_aggregate_but_not_each_others_detail(client, olga, shipped_catalog):
+    group = StudyGroup.create(name="Club", description="", organizer=make_user("owner"))
+    join(group, olga)
+    Progress.change(
+        User.objects.get(username="owner"), Resource.objects.get(slug="fcc-python-basics"), "done"
+    )
+    html = client.get(group.get_absolute_url()).content.decode()
+    assert "owner" in html and "olga" in html
+    assert "overall, on average" in html
+    assert "Open the dashboard" not in html
+    assert "/groups/join/" not in html  # the invite link is for organizers
+    assert "Make organizer" not in html
+
+
+def test_organizers_see_the_invite_link_with_a_copy_button(client, olga):
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    html = client.get(group.get_absolute_url()).content.decode()
+    assert f'value="http://testserver/groups/join/{group.invite_code}/"' in html
+    assert "Copy link" in html
+    assert "js/copy.js" in html
+
+
+@pytest.fixture
+def club(olga, shipped_catalog):
+    """Olga organizes; Mia has done two programming resources; Max has done nothing."""
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    mia, max_ = make_user("mia"), make_user("max")
+    join(group, mia)
+    join(group, max_)
+    for slug in ("fcc-python-basics", "fcc-python-intermediate"):
+        Progress.change(mia, Resource.objects.get(slug=slug), "done")
+    Progress.change(mia, Resource.objects.get(slug="kaggle-competition"), "in_progress")
+    return group
+
+
+def table_rows(html):
+    body = re.search(r'<section id="member-table".*?</section>', html, re.S).group(0)
+    return re.findall(r'<th scope="row">(.*?)</th>', body)
+
+
+def test_the_dashboard_shows_each_member_per_pillar(client, club):
+    response = client.get(reverse("groups:dashboard", args=[club.slug]))
+    html = response.content.decode()
+    assert table_rows(html) == ["max", "mia", "olga"]
+    mia = re.search(r'<th scope="row">mia</th>.*?</tr>', html, re.S).group(0)
+    assert "A Kaggle competition" in mia or "Kaggle" in mia
+    assert "(in progress)" in mia
+    rows = {row.member.name: row for row in [entry["row"] for entry in response.context["rows"]]}
+    assert rows["mia"].overall.percent == 2  # 18 of 800.6 hours
+    assert rows["max"].current.slug == "fcc-python-basics"
+    assert "never" in re.search(r'<th scope="row">max</th>.*?</tr>', html, re.S).group(0)
+
+
+def test_the_dashboard_counts_members_per_resource(client, club):
+    response = client.get(reverse("groups:dashboard", args=[club.slug]))
+    counts = {c.item.slug: (c.done, c.in_progress, c.skipped) for c in response.context["counts"]}
+    assert counts == {
+        "fcc-python-basics": (1, 0, 0),
+        "fcc-python-intermediate": (1, 0, 0),
+        "kaggle-competition": (0, 1, 0),
+    }
+    assert next(iter(counts)) == "kaggle-competition"  # what the group is in the middle of comes first
+
+
+def test_the_dashboard_draws_the_averages_with_a_text_equivalent(client, club):
+    html = client.get(reverse("groups:dashboard", args=[club.slug])).content.decode()
+    assert '<svg class="chart" role="img"' in html
+    assert '<desc id="chart-desc">Foundations 0%, Linear algebra 0%' in html
+    assert "The same averages as text" in html
+    assert "<script" not in html.split("</head>")[1]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", ["max", "mia", "olga"]),
+        ("-name", ["olga", "mia", "max"]),
+        ("-overall", ["mia", "max", "olga"]),
+        ("-activity", ["mia", "max", "olga"]),
+        ("bogus", ["max", "mia", "olga"]),
+    ],
+)
+def test_the_dashboard_sorts(client, club, sort, expected):
+    response = client.get(reverse("groups:dashboard", args=[club.slug]), {"sort": sort})
+    assert table_rows(response.content.decode()) == expected
+
+
+def test_sorting_under_htmx_returns_only_the_table(client, club):
+    response = client.get(
+        reverse("groups:dashboard", args=[club.slug]), {"sort": "-overall"}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode().strip()
+    assert html.startswith('<section id="member-table"')
+    assert "<html" not in html and "Per resource" not in html
+    assert table_rows(html)[0] == "mia"
+
+
+def test_the_stuck_flag_and_filter(client, club, olga):
+    now = timezone.now()
+    with time_machine.travel(now + timedelta(days=13)):
+        response = client.get(reverse("groups:dashboard", args=[club.slug]), {"stuck": "1"})
+        assert table_rows(response.content.decode()) == []
+    with time_machine.travel(now + timedelta(days=14, minutes=1)):
+        # Mia changed a status today-minus-14; Max and Olga joined then and never did anything.
+        Progress.change(User.objects.get(username="max"), Resource.objects.get(slug="islr"), "in_progress")
+        client.force_login(olga)  # the session itself is only good for two weeks
+        response = client.get(reverse("groups:dashboard", args=[club.slug]), {"stuck": "1"})
+        assert table_rows(response.content.decode()) == ["mia", "olga"]
+
+
+def test_the_stuck_threshold_is_configurable(client, club, settings, olga):
+    settings.STUCK_AFTER_DAYS = 3
+    with time_machine.travel(timezone.now() + timedelta(days=3, minutes=1)):
+        client.force_login(olga)
+        response = client.get(reverse("groups:dashboard", args=[club.slug]), {"stuck": "1"})
+    assert table_rows(response.content.decode()) == ["max", "mia", "olga"]
+
+
+def test_the_csv_has_a_row_per_member_and_a_column_per_pillar(client, club):
+    response = client.get(reverse("groups:csv", args=[club.slug]))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="club-progress.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["member"] for row in rows] == ["max", "mia", "olga"]
+    assert set(rows[0]) == {
+        "group",
+        "member",
+        "Foundations",
+        "Linear algebra",
+        "Probability and statistics",
+        "Multivariate calculus",
+        "Optimization",
+        "overall",
+        "last activity",
+        "stuck",
+    }
+    mia = rows[1]
+    assert mia["overall"] == "2" and mia["stuck"] == "no"
+    assert mia["last activity"] == timezone.localdate().isoformat()
+    assert rows[0]["last activity"] == ""
+
+
+def test_a_hostile_group_name_is_text_everywhere(client, olga):
+    client.post(reverse("groups:new"), {"name": XSS})
+    group = StudyGroup.objects.get()
+    evil = make_user("=HYPERLINK(1)")
+    join(group, evil)
+    for url in (
+        reverse("groups:list"),
+        group.get_absolute_url(),
+        reverse("groups:dashboard", args=[group.slug]),
+        reverse("groups:delete", args=[group.slug]),
+        reverse("groups:join", args=[group.invite_code]),
+    ):
+        html = client.get(url).content.decode()
+        assert XSS not in html, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+    rows = list(
+        csv.reader(io.StringIO(client.get(reverse("groups:csv", args=[group.slug])).content.decode()))
+    )
+    assert rows[1][0] == XSS  # plain text in a CSV: no HTML escaping, no formula
+    assert "'=HYPERLINK(1)" in [row[1] for row in rows]
+
+
+def big_group(organizer, members: int, resources: int) -> StudyGroup:
+    """A group of `members` learners, each done with four resources and with a history."""
+    make_catalog(resources)
+    group = StudyGroup.create(name="Big", description="", organizer=organizer)
+    users = User.objects.bulk_create(User(username=f"member-{i:03}", password="!") for i in range(members))
+    Membership.objects.bulk_create(Membership(group=group, user=user) for user in users)
+    ids = list(Resource.objects.order_by("id").values_list("id", flat=True))
+    Progress.objects.bulk_create(
+        Progress(user=user, resource_id=ids[(i + k) % len(ids)], status="done", finished_at=timezone.now())
+        for i, user in enumerate(users)
+        for k in range(4)
+    )
+    StatusChange.objects.bulk_create(
+        StatusChange(user=user, resource_id=ids[i % len(ids)], from_status="not_started", to_status="done")
+        for i, user in enumerate(users)
+    )
+    return group
+
+
+@pytest.mark.parametrize(("members", "resources"), [(5, 30), (500, 300)])
+def test_the_dashboard_has_a_fixed_query_budget(
+    client, olga, django_assert_max_num_queries, members, resources
+):
+    group = big_group(olga, members, resources)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("groups:dashboard", args=[group.slug]))
+    assert len(response.context["rows"]) == members + 1
+    assert response.context["counts"][0].done >= 1
+    with django_assert_max_num_queries(12):
+        client.get(
+            reverse("groups:dashboard", args=[group.slug]),
+            {"sort": "-overall"},
+            headers={"HX-Request": "true"},
+        )
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("groups:csv", args=[group.slug]))
+    assert len(response.content.decode().splitlines()) == members + 2
+    with django_assert_max_num_queries(12):
+        client.get(group.get_absolute_url())
