@@ -99,6 +99,8 @@ def _pages(slug, learner_slug):
         ("/", "/", None, None, "anon"),
         ("/path/", "/path/", None, None, "learner"),
         ("status POST (htmx)", f"/path/progress/{learner_slug}/", htmx_path, toggle, "learner"),
+        ("dashboard, 500 members", "/groups/bench-group/dashboard/", None, None, "organizer"),
+        ("dashboard CSV", "/groups/bench-group/dashboard.csv", None, None, "organizer"),
     ]
 
 
@@ -117,16 +119,46 @@ def _learner_with_progress(share: float):
     return user
 
 
+def _group_of(members: int, organizer):
+    """A study group of `members` learners, each somewhere between 0% and 60% of the way."""
+    from django.contrib.auth.models import User
+
+    from catalog.models import Resource
+    from mlpath.groups.models import Membership, StudyGroup
+    from mlpath.progress.models import Progress, StatusChange
+
+    StudyGroup.objects.filter(slug="bench-group").delete()
+    User.objects.filter(username__startswith="bench-member-").delete()
+    group = StudyGroup.objects.create(name="Bench group", slug="bench-group", created_by=organizer)
+    Membership.objects.create(group=group, user=organizer, role="organizer")
+    users = User.objects.bulk_create(User(username=f"bench-member-{i}", password="!") for i in range(members))
+    Membership.objects.bulk_create(Membership(group=group, user=user) for user in users)
+    ids = list(Resource.objects.active().order_by("stage__position", "id").values_list("id", flat=True))
+    rows, changes = [], []
+    for i, user in enumerate(users):
+        done = ids[: int(len(ids) * (i % 7) / 10)]
+        rows += [Progress(user=user, resource_id=pk, status="done") for pk in done]
+        changes += [
+            StatusChange(user=user, resource_id=pk, from_status="not_started", to_status="done")
+            for pk in done[-1:]
+        ]
+    Progress.objects.bulk_create(rows, batch_size=5000)
+    StatusChange.objects.bulk_create(changes, batch_size=5000)
+    return group
+
+
 def _measure(repeat, slug) -> dict:
     from django.test import Client
 
-    anon, learner = Client(), Client()
+    anon, learner, organizer = Client(), Client(), Client()
     user = _learner_with_progress(0.4)
     learner.force_login(user)
+    _group_of(500, user)
+    organizer.force_login(user)
     from mlpath.progress.path import path_for_user
 
     target = path_for_user(user)[3].next.item.slug
-    clients = {"anon": anon, "learner": learner}
+    clients = {"anon": anon, "learner": learner, "organizer": organizer}
     measured = {"/healthz": (*_time(anon, "/healthz", repeat), _queries(anon, "/healthz"))}
     for label, path, headers, post, who in _pages(slug, target):
         client = clients[who]
@@ -176,7 +208,8 @@ def run(resources: int, repeat: int) -> None:
         f"synthetic {synthetic['resources']} resources / {synthetic['edges']} edges."
     )
     print(f"{repeat} requests per page, in-process (Django test client), server time in ms.")
-    print("The learner pages use a learner who has finished the first 40% of the catalog.\n")
+    print("The learner pages use a learner who has finished the first 40% of the catalog;")
+    print("the dashboard, a group of 500 members (plus that learner as organizer) between 0% and 60%.\n")
     header = f"{'page':<28}{'size':>10}{'median':>9}{'p95':>9}{'x healthz':>11}{'queries':>9}"
     print(header)
     print("-" * len(header))
