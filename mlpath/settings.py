@@ -163,6 +163,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # a hung mail server must not hang the request
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mlpath <noreply@localhost>")
 
 LANGUAGE_CODE = "en-us"

@@ -188,3 +188,16 @@ def test_delete_removes_the_account_and_everything_in_it(client, alice, shipped_
 def test_delete_refuses_get_as_a_change(client, alice):
     assert client.get(reverse("delete_account")).status_code == 200
     assert User.objects.filter(username="alice").exists()
+
+
+def test_export_names_the_file_even_for_a_non_ascii_username(client, shipped_catalog):
+    client.force_login(User.objects.create_user("Zoë_日本", password="x" * 12))
+    response = client.get(reverse("progress:export"))
+    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''mlpath-Zo%C3%AB_")
+
+
+def test_saving_settings_twice_updates_one_row(client, alice, shipped_catalog):
+    client.post(SETTINGS, {"order": MATH_FIRST, "hours_per_week": "5"})
+    client.post(SETTINGS, {"order": DEFAULT_ORDER, "hours_per_week": "9"})
+    saved = PathSettings.objects.get(user=alice)
+    assert saved.stage_order == DEFAULT_ORDER and saved.hours_per_week == 9

@@ -3,6 +3,7 @@
 import itertools
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -300,3 +301,38 @@ def test_the_status_post_has_a_fixed_query_budget(
     with django_assert_max_num_queries(19):
         response = client.post(status_url(slug), {"status": "done"}, headers=HTMX_PATH)
     assert response.status_code == 200
+
+
+def test_an_expired_session_under_htmx_sends_the_browser_to_sign_in(client, shipped_catalog):
+    headers = {**HTMX_PATH, "HX-Current-URL": "http://testserver/catalog/?pillar=probability"}
+    response = client.post(status_url("seeing-theory"), {"status": "done"}, headers=headers)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/catalog/%3Fpillar%3Dprobability"
+    assert response.content == b""
+    assert not Progress.objects.exists()
+
+
+def test_error_answers_are_shown_to_htmx_users(client, alice, shipped_catalog):
+    html = client.get(PATH).content.decode()
+    assert '<meta name="htmx-config"' in html and '"target":"#htmx-error"' in html
+    assert '<div id="htmx-error"' in html
+    response = client.post(status_url("seeing-theory"), {"status": "nope"}, headers=HTMX_PATH)
+    assert '<div class="error-message">' in response.content.decode()
+
+
+def test_undo_is_offered_for_a_recent_change_only(client, alice, shipped_catalog):
+    import time_machine
+    from django.utils import timezone
+
+    client.post(status_url("seeing-theory"), {"status": "done"})
+    assert "Undo" in next_block(client.get(PATH))
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        client.force_login(alice)
+        assert "Undo" not in next_block(client.get(PATH))
+
+
+def test_reset_is_not_offered_as_a_one_click_undo(client, alice, shipped_catalog):
+    for slug in ("seeing-theory", "islr"):
+        client.post(status_url(slug), {"status": "done"})
+    client.post(reverse("progress:reset"))
+    assert "Undo" not in next_block(client.get(PATH))

@@ -158,6 +158,33 @@ def test_it_says_when_a_known_stage_opened_the_next():
     assert path_for(known=("programming",)).next.why.startswith("You already know Programming, so Projects")
 
 
+def test_an_early_start_is_explained_without_false_claims():
+    """Started from the catalog before its stage: first, but the reasons stay true."""
+    why = path_for({"dl": "in_progress"}).next.why
+    assert why.startswith("You have already started it; it is ahead of your path: Deep learning comes after")
+    assert "complete" not in why
+    assert "covered what it builds on" not in why
+
+
+def test_it_only_counts_what_finishing_opens_now():
+    items = (
+        Item("basics", "Basics", "math"),
+        Item("more", "More", "math", requires=("basics",)),
+        Item("later", "Later", "deep-learning", requires=("basics",)),
+    )
+    # "later" also needs only "basics", but the deep-learning stage is still locked.
+    assert [item.slug for item in path_for(items=items).next.opens] == ["more"]
+    # A pulled-forward prerequisite does count: finishing "basics" makes it available.
+    items = (
+        Item("basics", "Basics", "math"),
+        Item("py", "Py", "programming", requires=("basics",)),
+        Item("goal", "Goal", "deep-learning", requires=("py",)),
+    )
+    path = path_for(order=("deep-learning", "math", "programming", "projects"), items=items)
+    assert path.next.item.slug == "basics"
+    assert [item.slug for item in path.next.opens] == ["py"]
+
+
 def test_it_lists_what_finishing_the_next_resource_opens():
     path = path_for(PRE_MATH)
     assert [item.slug for item in path.next.opens] == ["la2", "code-la"]

@@ -105,12 +105,16 @@ class PathSettingsForm(forms.Form):
         chosen = list(chosen) + [""] * (len(self.stages) - len(chosen))
         return list(enumerate(chosen[: len(self.stages)], start=1))
 
-    def save(self, path_settings: PathSettings) -> PathSettings:
-        path_settings.stage_order = self.cleaned_data["order"]
-        path_settings.known_stages = self.cleaned_data["known"]
-        path_settings.hours_per_week = self.cleaned_data["hours_per_week"]
-        path_settings.save()
-        return path_settings
+    def save(self, user) -> PathSettings:
+        # update_or_create: two first saves at once meet the one-to-one constraint, not a 500.
+        return PathSettings.objects.update_or_create(
+            user=user,
+            defaults={
+                "stage_order": self.cleaned_data["order"],
+                "known_stages": self.cleaned_data["known"],
+                "hours_per_week": self.cleaned_data["hours_per_week"],
+            },
+        )[0]
 
 
 class DeleteAccountForm(forms.Form):

@@ -1,5 +1,6 @@
 """One learner's journey: a status per resource, its history, and their path settings."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -150,6 +151,7 @@ class Progress(models.Model):
                     from_status=row.status,
                     to_status=Status.NOT_STARTED,
                     changed_at=now,
+                    via_reset=True,
                 )
                 for row in rows
             )
@@ -178,8 +180,12 @@ class StatusChange(models.Model):
     from_status = models.CharField(max_length=20, choices=Status.choices)
     to_status = models.CharField(max_length=20, choices=Status.choices)
     changed_at = models.DateTimeField(default=timezone.now)
+    via_reset = models.BooleanField(default=False, help_text="Written by “reset my progress”, not one click.")
 
     objects = StatusChangeQuerySet.as_manager()
+
+    # Undo is for the change you just made, not one from last week.
+    UNDO_WINDOW = timedelta(minutes=30)
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -187,3 +193,6 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.resource} {self.from_status} → {self.to_status}"
+
+    def undoable(self, now=None) -> bool:
+        return not self.via_reset and (now or timezone.now()) - self.changed_at <= self.UNDO_WINDOW

@@ -144,7 +144,7 @@ def page_context(
         last = catalog.stages[-1]
         synthesis = [_item_view(item, learner) for item in catalog.items if item.stage == last]
     undo = None
-    if last_change is not None:
+    if last_change is not None and last_change.undoable():
         undo = {"change": last_change, "text": describe_change(last_change, last_change.resource.title)}
     return {
         "path": path,

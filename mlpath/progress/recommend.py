@@ -171,8 +171,8 @@ def available(items: Sequence[Item], learner: Learner, order: Sequence[str]) -> 
     One addition keeps a reordered path from deadlocking. A learner who puts math first
     still meets math resources that need Python. Their uncovered prerequisites from later
     stages are *pulled forward*: they become available as soon as their own prerequisites
-    are covered. The second value maps each pulled slug to the current-stage resource
-    that needs it.
+    are covered. The second value maps each pulled-forward slug (available yet or not) to
+    the current-stage resource that needs it.
 
     Resources already in progress are always included: the learner chose to start them.
     """
@@ -210,7 +210,7 @@ def available(items: Sequence[Item], learner: Learner, order: Sequence[str]) -> 
     for item in items:
         if learner.statuses.get(item.slug) == IN_PROGRESS and item.stage not in learner.known_stages:
             chosen[item.slug] = item
-    return list(chosen.values()), {slug: by for slug, by in pulled_for.items() if slug in chosen}
+    return list(chosen.values()), pulled_for
 
 
 def opened_by(slug: str, items: Sequence[Item], learner: Learner) -> list[Item]:
@@ -305,7 +305,18 @@ def build_path(
     fraction: dict = {bar.slug: bar.fraction for bar in pillar_list}
     fraction.update({("stage", bar.slug): bar.fraction for bar in stages})
     openings = _Openings(items, learner)
-    opens = {item.slug: tuple(openings.of(item.slug)) for item in candidates}
+    # Only what finishing it makes available now: a dependant in a stage the learner has
+    # not reached yet stays locked by the stage order, so it is not "opened".
+    position = {slug: index for index, slug in enumerate(order)}
+    reachable = position[current] if current is not None else len(order)
+    opens = {
+        item.slug: tuple(
+            dependant
+            for dependant in openings.of(item.slug)
+            if position.get(dependant.stage, len(order)) <= reachable or dependant.slug in pulled_for
+        )
+        for item in candidates
+    }
     ranked = rank(
         candidates, learner, order, fraction, {s: len(o) for s, o in opens.items()}, pulled_for, current
     )
@@ -321,6 +332,9 @@ def build_path(
             order=order,
             stage_by_slug=stage_by_slug,
             needed_by=by_slug.get(pulled_for.get(item.slug, "")),
+            prerequisites_covered=all(
+                dep not in by_slug or is_covered(by_slug[dep], learner) for dep in item.requires
+            ),
             pillar_bar=next((bar for bar in pillar_list if bar.slug == item.pillar), None),
             least_pillar=least_pillar,
             opens=opens[item.slug],
@@ -343,6 +357,7 @@ def _reasons(
     order: Sequence[str],
     stage_by_slug: Mapping[str, Bar],
     needed_by: Item | None,
+    prerequisites_covered: bool,
     pillar_bar: Bar | None,
     least_pillar: Bar | None,
     opens: Sequence[Item],
@@ -357,17 +372,21 @@ def _reasons(
     reasons = []
     if learner.statuses.get(item.slug) == IN_PROGRESS:
         reasons.append("you have already started it")
+    index = order.index(item.stage) if item.stage in order else 0
+    before = order[:index]
     if needed_by is not None:
         reasons.append(f"{needed_by.title}, in your {name(needed_by.stage)} stage, needs it first")
+    elif not before:
+        reasons.append(f"{name(item.stage)} is the first stage of your path")
+    elif not all(stage_by_slug[slug].complete for slug in before):
+        # Only something already started gets here (rule 1): say so honestly.
+        reasons.append(
+            f"it is ahead of your path: {name(item.stage)} comes after stages you have not finished"
+        )
+    elif stage_by_slug[before[-1]].known:
+        reasons.append(f"you already know {name(before[-1])}, so {name(item.stage)} is next")
     else:
-        index = order.index(item.stage) if item.stage in order else 0
-        before = [slug for slug in order[:index]]
-        if not before:
-            reasons.append(f"{name(item.stage)} is the first stage of your path")
-        elif stage_by_slug[before[-1]].known:
-            reasons.append(f"you already know {name(before[-1])}, so {name(item.stage)} is next")
-        else:
-            reasons.append(f"your {name(before[-1])} stage is complete")
+        reasons.append(f"your {name(before[-1])} stage is complete")
     if pillar_bar is not None and least_pillar is not None:
         pillar = name(pillar_bar.slug)
         if pillar_bar.covered_hours == 0:
@@ -376,7 +395,7 @@ def _reasons(
             reasons.append(f"{pillar} is your least covered pillar ({pillar_bar.percent}%)")
         else:
             reasons.append(f"it moves {pillar} on from {pillar_bar.percent}%")
-    if item.requires and needed_by is None:
+    if item.requires and needed_by is None and prerequisites_covered:
         reasons.append("you have covered what it builds on")
     if item.sources:
         of = f" of our {total_sources}" if total_sources else ""

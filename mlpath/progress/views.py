@@ -2,17 +2,17 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog.models import Resource, Stage
+from mlpath.decorators import login_required
 
 from . import path as learner_path
 from .export import export_data
@@ -113,7 +113,7 @@ def settings_page(request):
         order=order,
     )
     if request.method == "POST" and form.is_valid():
-        form.save(path_settings)
+        form.save(request.user)
         messages.success(request, "Your path settings are saved.")
         return redirect("progress:path")
     return render(request, "progress/settings.html", {"form": form})
@@ -139,7 +139,8 @@ def reset_progress(request):
 def export(request):
     data = export_data(request.user, now=timezone.now())
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="mlpath-{request.user.username}.json"'
+    # Usernames may be non-ASCII; this header encodes them the way browsers expect (RFC 6266).
+    response["Content-Disposition"] = content_disposition_header(True, f"mlpath-{request.user.username}.json")
     return response
 
 

@@ -45,7 +45,8 @@ def status_control(context, resource, book):
         "resource": resource,
         "status": book.statuses.get(resource.id, "not_started") if book else None,
         "undo": undo,
-        "next": request.get_full_path(),
+        # Without JavaScript the learner comes back to this card, not the top of the list.
+        "next": f"{request.get_full_path()}#status-{resource.slug}",
         "csrf_token": context.get("csrf_token"),
     }
 
