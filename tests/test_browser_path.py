@@ -41,6 +41,8 @@ def test_a_new_learner_follows_the_recommendation_from_programming_to_math(
             "title => document.querySelector('#next-resource h2').innerText !== title", arg=before
         )
         assert page.evaluate("window.__sameDocument") is True
+        # Keyboard users keep their place: focus returns to the new "Mark done".
+        assert page.evaluate("document.activeElement.id") == "next-done"
     eyebrow = page.locator("#next-resource .eyebrow").text_content()
     seen_stages.append(eyebrow.split("·")[-1].strip())
 
@@ -102,3 +104,19 @@ def test_a_catalog_card_marks_progress_in_place(page, live_server, shipped_catal
     assert page.evaluate("window.__sameDocument") is True
     page.goto(f"{live_server.url}/path/")
     assert "Seeing Theory" in page.locator("#in-progress").inner_text()
+
+
+def test_a_refused_click_says_so_instead_of_doing_nothing(page, live_server, shipped_catalog):
+    sign_up(page, live_server.url, "alan")
+    before = next_title(page)
+    # Simulate a stale page: the security token is gone from the page and the cookie jar.
+    page.evaluate(
+        """() => {
+        document.body.setAttribute('hx-headers', '{}');
+        document.querySelectorAll('input[name=csrfmiddlewaretoken]').forEach(i => i.value = 'stale');
+    }"""
+    )
+    page.context.clear_cookies(name="csrftoken")
+    page.locator("#next-resource").get_by_role("button", name="Mark done").click()
+    page.locator("#htmx-error").get_by_text("Please reload the page").wait_for()
+    assert next_title(page) == before
