@@ -133,9 +133,9 @@ def group_dashboard(request, slug):
 
 
 def _chart(averages, names) -> dict:
-    """Geometry for the server-drawn SVG bar chart: 12 units per bar, 200 units = 100%."""
+    """Geometry for the server-drawn SVG bar chart: 12 units per bar, 150 units = 100%."""
     bars = [
-        {"name": names.get(a.slug, a.slug), "percent": a.percent, "y": 12 * i, "width": 2 * a.percent}
+        {"name": names.get(a.slug, a.slug), "percent": a.percent, "y": 12 * i, "width": 1.5 * a.percent}
         for i, a in enumerate(averages)
     ]
     return {"bars": bars, "height": 12 * len(bars)}
