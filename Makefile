@@ -35,6 +35,9 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	@# The production settings must pass Django's deploy check with no warnings at all.
+	DEBUG=0 SECRET_KEY=lint-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
+		ALLOWED_HOSTS=mlpath.example $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: $(VENV)/.dev
 	$(PY) -m mlpath.bench $(BENCH_ARGS)
