@@ -41,6 +41,14 @@ def _get_group_for_organizer(request, slug) -> StudyGroup:
     return membership.group
 
 
+def _get_member(group, user_id) -> Membership:
+    """Someone in this group, for an organizer's action on them; 404 for anyone else."""
+    return get_object_or_404(group.memberships.select_related("user"), user_id=user_id)
+
+
+NEEDS_AN_ORGANIZER = "A group needs an organizer: make someone else an organizer first."
+
+
 def _group_by_invite(code) -> StudyGroup:
     group = StudyGroup.objects.filter(invite_code=code).first()
     if group is None:
@@ -90,7 +98,7 @@ def group_detail(request, slug):
         "membership": membership,
         "memberships": memberships,
         "organizer_count": sum(m.is_organizer for m in memberships),
-        "averages": [(catalog.names.get(a.slug, a.slug), a.percent) for a in pillar_averages],
+        "averages": _named(pillar_averages, catalog.names),
         "overall": overall,
         "invite_url": request.build_absolute_uri(reverse("groups:join", args=[group.invite_code]))
         if membership.is_organizer
@@ -120,7 +128,7 @@ def group_dashboard(request, slug):
         "stuck_only": stuck_only,
         "sort_links": _sort_links(request, sort, stuck_only),
         "pillar_names": [catalog.names.get(slug, slug) for slug in catalog.pillars],
-        "averages": [(catalog.names.get(a.slug, a.slug), a.percent) for a in pillar_averages],
+        "averages": _named(pillar_averages, catalog.names),
         "chart": _chart(pillar_averages, catalog.names),
         "overall": overall,
         "counts": _touched_first(dashboard.resource_counts(catalog.items, members)),
@@ -132,11 +140,15 @@ def group_dashboard(request, slug):
     return render(request, "groups/dashboard.html", context)
 
 
+def _named(averages, names) -> list[tuple[str, int]]:
+    return [(names.get(a.slug, a.slug), a.percent) for a in averages]
+
+
 def _chart(averages, names) -> dict:
     """Geometry for the server-drawn SVG bar chart: 12 units per bar, 150 units = 100%."""
     bars = [
-        {"name": names.get(a.slug, a.slug), "percent": a.percent, "y": 12 * i, "width": 1.5 * a.percent}
-        for i, a in enumerate(averages)
+        {"name": name, "percent": percent, "y": 12 * i, "width": 1.5 * percent}
+        for i, (name, percent) in enumerate(_named(averages, names))
     ]
     return {"bars": bars, "height": 12 * len(bars)}
 
@@ -238,7 +250,7 @@ def group_rotate_invite(request, slug):
 @require_POST
 def member_role(request, slug, user_id):
     group = _get_group_for_organizer(request, slug)
-    target = get_object_or_404(group.memberships.select_related("user"), user_id=user_id)
+    target = _get_member(group, user_id)
     role = request.POST.get("role")
     if role not in Membership.Role.values:
         messages.error(request, "Choose a role: organizer or member. Nothing was changed.")
@@ -246,7 +258,7 @@ def member_role(request, slug, user_id):
     try:
         set_role(group, target.user_id, role)
     except LastOrganizer:
-        messages.error(request, "A group needs an organizer: make someone else an organizer first.")
+        messages.error(request, NEEDS_AN_ORGANIZER)
         return redirect(group)
     label = "an organizer" if role == Membership.Role.ORGANIZER else "a member"
     messages.success(request, f"{target.user.username} is now {label}.")
@@ -257,11 +269,11 @@ def member_role(request, slug, user_id):
 @require_POST
 def member_remove(request, slug, user_id):
     group = _get_group_for_organizer(request, slug)
-    target = get_object_or_404(group.memberships.select_related("user"), user_id=user_id)
+    target = _get_member(group, user_id)
     try:
         remove(group, target.user_id)
     except LastOrganizer:
-        messages.error(request, "A group needs an organizer: make someone else an organizer first.")
+        messages.error(request, NEEDS_AN_ORGANIZER)
         return redirect(group)
     if target.user_id == request.user.pk:
         messages.success(request, f"You have left {group.name}.")

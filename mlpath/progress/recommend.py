@@ -160,7 +160,9 @@ def pillar_bars(items: Sequence[Item], learner: Learner, pillars: Sequence[str])
     return tuple(_bar(slug, members, learner) for slug, members in by_pillar.items() if members)
 
 
-def available(items: Sequence[Item], learner: Learner, order: Sequence[str]) -> tuple[list[Item], dict]:
+def available(
+    items: Sequence[Item], learner: Learner, order: Sequence[str], stages: Sequence[Bar] | None = None
+) -> tuple[list[Item], dict]:
     """Resources the learner can start now, and for each pulled-forward one, who needs it.
 
     A resource is available when it is not covered, each of its prerequisites is covered
@@ -177,8 +179,8 @@ def available(items: Sequence[Item], learner: Learner, order: Sequence[str]) -> 
     Resources already in progress are always included: the learner chose to start them.
     """
     by_slug = {item.slug: item for item in items}
-    bars = {bar.slug: bar for bar in stage_bars(items, learner, order)}
-    current = next((slug for slug in order if not bars[slug].complete), None)
+    stages = stages if stages is not None else stage_bars(items, learner, order)
+    current = next((bar.slug for bar in stages if not bar.complete), None)
 
     def ready(item: Item) -> bool:
         return not is_covered(item, learner) and all(
@@ -301,7 +303,7 @@ def build_path(
     current = next((bar.slug for bar in stages if not bar.complete), None)
     by_slug = {item.slug: item for item in items}
 
-    candidates, pulled_for = available(items, learner, order)
+    candidates, pulled_for = available(items, learner, order, stages)
     fraction: dict = {bar.slug: bar.fraction for bar in pillar_list}
     fraction.update({("stage", bar.slug): bar.fraction for bar in stages})
     openings = _Openings(items, learner)
