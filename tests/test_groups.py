@@ -410,3 +410,13 @@ def test_the_dashboard_has_a_fixed_query_budget(
     assert len(response.content.decode().splitlines()) == members + 2
     with django_assert_max_num_queries(12):
         client.get(group.get_absolute_url())
+
+
+@pytest.mark.parametrize("groups", [2, 40])
+def test_the_group_list_has_a_fixed_query_budget(client, olga, django_assert_max_num_queries, groups):
+    for index in range(groups):
+        group = StudyGroup.create(name=f"Group {index}", description="", organizer=olga)
+        join(group, make_user(f"friend-{index}"))
+    with django_assert_max_num_queries(3):
+        html = client.get(reverse("groups:list")).content.decode()
+    assert html.count("2 members") == groups

@@ -201,3 +201,44 @@ def test_saving_settings_twice_updates_one_row(client, alice, shipped_catalog):
     client.post(SETTINGS, {"order": DEFAULT_ORDER, "hours_per_week": "9"})
     saved = PathSettings.objects.get(user=alice)
     assert saved.stage_order == DEFAULT_ORDER and saved.hours_per_week == 9
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "args"),
+    [
+        ("get", "progress:reset", []),
+        ("post", "progress:reset", []),
+        ("post", "progress:settings", []),
+        ("post", "progress:save_note", ["seeing-theory"]),
+        ("get", "delete_account", []),
+        ("post", "delete_account", []),
+    ],
+)
+def test_learner_data_pages_require_sign_in(client, shipped_catalog, method, name, args):
+    url = reverse(name, args=args)
+    data = {"note": "x", "password": "x", "order": DEFAULT_ORDER} if method == "post" else None
+    response = getattr(client, method)(url, data)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+    assert not Progress.objects.exists() and not PathSettings.objects.exists()
+
+
+def _history(user, rows: int):
+    from tests.factories import make_catalog
+
+    make_catalog(max(rows, 30))
+    for resource in Resource.objects.order_by("id")[:rows]:
+        Progress.change(user, resource, "done")
+        Progress.save_note(user, resource, "note")
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_export_settings_and_reset_have_a_query_budget(client, alice, django_assert_max_num_queries, rows):
+    _history(alice, rows)
+    with django_assert_max_num_queries(5):
+        data = client.get(reverse("progress:export")).json()
+    assert len(data["progress"]) == rows and len(data["history"]) == rows
+    with django_assert_max_num_queries(4):
+        assert client.get(SETTINGS).status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.get(reverse("progress:reset")).status_code == 200
