@@ -6,18 +6,19 @@ counts what it did. It works in bulk (a handful of queries per kind, whatever
 the catalog's size), because the benchmark loads 5,000 resources.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from . import yamlfile
 from .graph import find_cycles
 from .merge import merge
-from .models import Pillar, Prerequisite, Resource, Source, Stage, Topic
+from .models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, Topic
 from .schema import KIND_LABELS, KIND_ORDER, SCHEMA, Catalog, validate
 from .yamlfile import Problem
 
@@ -64,6 +65,7 @@ class Report:
     files: list[str]
     counts: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in KIND_ORDER})
     notes: list[str] = field(default_factory=list)
+    skipped: bool = False  # the files and the catalog were as the last load left them
 
     @property
     def total(self) -> Counts:
@@ -121,12 +123,59 @@ def read_catalog(paths) -> tuple[Catalog, list[str]]:
     return catalog, [name for name, _ in documents]
 
 
-def load_catalog(paths=None, prefer_yaml: bool = False) -> Report:
-    catalog, names = read_catalog(paths or [DEFAULT_PATH])
+def load_catalog(paths=None, prefer_yaml: bool = False, force: bool = False) -> Report:
+    """Validate, then write in one transaction. If the files are byte for byte those of
+    the last load and nothing has touched the catalog since, there is nothing to do:
+    return at once (every deploy reloads the catalog; most deploys do not change it).
+    `force` checks every row anyway, e.g. after someone edited the tables with raw SQL."""
+    paths = paths or [DEFAULT_PATH]
+    digest = _digest(paths, prefer_yaml)
+    if not force and digest and _unchanged_since_last_load(digest):
+        files, _ = collect_files(paths)
+        return Report(files=[_display(path) for path in files], skipped=True)
+    catalog, names = read_catalog(paths)
     report = Report(files=names)
     with transaction.atomic():
         _Writer(catalog, report, prefer_yaml).write()
+        state = CatalogRevision.objects.filter(pk=CatalogRevision.SINGLETON).first()
+        token = CatalogRevision.bump() if report.changed or state is None else state.token
+        CatalogRevision.objects.filter(pk=CatalogRevision.SINGLETON).update(
+            loaded_digest=digest, loaded_token=token
+        )
     return report
+
+
+# The loader's own code is part of the digest: the same YAML read by a newer loader
+# (a new field, a new rule) must be loaded again, not skipped.
+_CODE = [Path(__file__).with_name(name) for name in ("loader.py", "schema.py", "merge.py", "yamlfile.py")]
+
+
+def _digest(paths, prefer_yaml: bool) -> str:
+    """SHA-256 over the loader's code and every file's name and bytes; "" if a file is unreadable
+    (then the full load runs and reports the problem properly)."""
+    files, problems = collect_files(paths)
+    if problems:
+        return ""
+    digest = hashlib.sha256(b"prefer-yaml" if prefer_yaml else b"keep-admin-edits")
+    try:
+        for path in [*_CODE, *sorted(files)]:
+            if path.stat().st_size > yamlfile.MAX_FILE_BYTES:
+                return ""
+            digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(path.read_bytes())
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def _unchanged_since_last_load(digest: str) -> bool:
+    try:
+        state = CatalogRevision.objects.filter(pk=CatalogRevision.SINGLETON).first()
+    except DatabaseError:
+        # No table yet (migrate has not run): validate as usual, so bad YAML is still
+        # reported as such rather than as a database error.
+        return False
+    return state is not None and state.loaded_digest == digest and state.loaded_token == state.token
 
 
 def _hours(value) -> str:

@@ -1,5 +1,7 @@
 """What there is to learn. No users in here: learners live in mlpath.progress."""
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -178,3 +180,42 @@ class Prerequisite(models.Model):
 
     def __str__(self):
         return f"{self.required} → {self.resource}"
+
+
+class CatalogRevision(models.Model):
+    """A single row whose `token` changes whenever anything in the catalog changes.
+
+    Every app process keeps the catalog's recommender index in memory (see
+    mlpath.progress.path) and asks this row, in one indexed query per request, whether
+    the index is still current. A random token rather than a counter: a rolled-back
+    transaction restores the token together with the rows it described, so a token can
+    never come back meaning different content.
+
+    `loaded_digest` and `loaded_token` remember the fixture files of the last load, so
+    an unchanged reload (every deploy runs one) returns at once.
+    """
+
+    token = models.CharField(max_length=32)
+    loaded_digest = models.CharField(max_length=64, blank=True)
+    loaded_token = models.CharField(max_length=32, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    SINGLETON = 1
+
+    class Meta:
+        verbose_name = "catalog revision"
+
+    def __str__(self):
+        return f"catalog revision {self.token}"
+
+    @classmethod
+    def current(cls) -> str:
+        return cls.objects.filter(pk=cls.SINGLETON).values_list("token", flat=True).first() or ""
+
+    @classmethod
+    def bump(cls, **fields) -> str:
+        """Mark the catalog changed. Anything that writes catalog rows without model
+        signals (bulk_create, update(), raw SQL) must call this in the same transaction."""
+        token = uuid.uuid4().hex
+        cls.objects.update_or_create(pk=cls.SINGLETON, defaults={"token": token, **fields})
+        return token

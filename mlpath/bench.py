@@ -1,10 +1,14 @@
-"""`make bench`: server time per page against /healthz, query counts, and catalog load time.
+"""`make bench`: page times as ratios to /healthz, query counts at two scales, catalog load
+against `loaddata`, the recommender's growth, a load test, and a PASS/FAIL line per budget.
 
-Runs in-process against a throwaway test database (never your db.sqlite3), at the shipped
-catalog's size and at a synthetic size. Prints ratios, not absolute claims: the machine's
+Runs against a throwaway test database (never your db.sqlite3): SQLite by default,
+PostgreSQL when DATABASE_URL points there. Ratios, not absolute claims: the machine's
 speed cancels out when a page is compared with /healthz measured in the same run.
 
-    python -m mlpath.bench [--resources 1000] [--repeat 60]
+    python -m mlpath.bench [--resources 5000] [--edges 12000] [--learners 2000]
+                           [--rows 200000] [--members 500] [--repeat 50] [--load-seconds 30]
+
+The bench is a command, not a test: nothing in the test suite asserts a time.
 """
 
 import argparse
@@ -14,225 +18,449 @@ import random
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+STAGES = ["programming", "projects", "math", "deep-learning"]
+PILLARS = ["foundations", "linear-algebra", "probability", "calculus", "optimization"]
+KINDS = ["video", "video_series", "course", "book", "article", "interactive", "lecture_series", "project"]
+LEVELS = ["beginner", "intermediate", "advanced"]
 
-def synthetic_yaml(resources: int, edges_per_resource: float = 2.4, seed: int = 7) -> str:
-    """A valid catalog of any size: four stages, five pillars, 60 topics, a prerequisite DAG."""
+
+# --- synthetic data ------------------------------------------------------------------------
+
+
+def synthetic_resources(resources: int, edges: int, seed: int = 7) -> list[dict]:
+    """A valid catalog's resources: four stages in order, a prerequisite DAG of `edges` edges.
+
+    Prerequisites point to lower numbers, which sit in the same or an earlier stage, so
+    there is never a cycle and the stage order never contradicts the graph.
+    """
     rng = random.Random(seed)
-    stages = ["programming", "projects", "math", "deep-learning"]
-    pillars = ["foundations", "linear-algebra", "probability", "calculus", "optimization"]
-    kinds = ["video", "video_series", "course", "book", "article", "interactive", "lecture_series", "project"]
+    per_stage = max(1, resources // len(STAGES))
+    rows = []
+    for i in range(resources):
+        stage = min(i // per_stage, len(STAGES) - 1)
+        rows.append(
+            {
+                "slug": f"r-{i}",
+                "title": f"Synthetic resource {i}",
+                "url": f"https://example.com/r/{i}",
+                "creator": f"Creator {i % 97}",
+                "kind": KINDS[i % len(KINDS)],
+                "level": LEVELS[i % 3],
+                "cost": "free" if i % 3 else "paid",
+                "hours": 1 + i % 40,
+                "stage": STAGES[stage],
+                "pillar": PILLARS[i % 5] if stage == 2 else None,
+                "topics": sorted({f"topic-{rng.randrange(60)}" for _ in range(3)}),
+                "sources": sorted({f"source-{rng.randrange(4)}" for _ in range(rng.randrange(1, 4))}),
+                "prerequisites": set(),
+            }
+        )
+    # Spread the edges evenly, then top up at random until the count is exact.
+    wanted = min(edges, resources * (resources - 1) // 2)
+    placed = 0
+    while placed < wanted:
+        i = rng.randrange(1, resources)
+        dep = f"r-{rng.randrange(i)}"
+        if dep not in rows[i]["prerequisites"]:
+            rows[i]["prerequisites"].add(dep)
+            placed += 1
+    for row in rows:
+        row["prerequisites"] = sorted(row["prerequisites"], key=lambda s: int(s[2:]))
+    return rows
+
+
+def synthetic_yaml(resources: int, edges: int | None = None, seed: int = 7) -> str:
+    """The same catalog as YAML, in the format of fixtures/."""
+    edges = round(resources * 2.4) if edges is None else edges
     lines = ["sources:"]
     lines += [f"  - {{slug: source-{i}, title: Source {i}}}" for i in range(4)]
     lines.append("stages:")
-    lines += [f"  - {{slug: {s}, name: {s.title()}, position: {i}}}" for i, s in enumerate(stages)]
+    lines += [f"  - {{slug: {s}, name: {s.title()}, position: {i}}}" for i, s in enumerate(STAGES)]
     lines.append("pillars:")
-    lines += [f"  - {{slug: {p}, name: {p.title()}, position: {i}}}" for i, p in enumerate(pillars)]
+    lines += [f"  - {{slug: {p}, name: {p.title()}, position: {i}}}" for i, p in enumerate(PILLARS)]
     lines.append("topics:")
-    lines += [f"  - {{slug: topic-{i}, name: Topic {i}, pillar: {pillars[i % 5]}}}" for i in range(60)]
+    lines += [f"  - {{slug: topic-{i}, name: Topic {i}, pillar: {PILLARS[i % 5]}}}" for i in range(60)]
     lines.append("resources:")
-    per_stage = max(1, resources // len(stages))
-    for i in range(resources):
-        stage = min(i // per_stage, len(stages) - 1)
-        # Prerequisites point to lower numbers, which are in the same or an earlier stage.
-        wanted = int(edges_per_resource) + (rng.random() < edges_per_resource % 1)
-        prereqs = sorted({f"r-{rng.randrange(i)}" for _ in range(wanted)}) if i else []
-        topics = sorted({f"topic-{rng.randrange(60)}" for _ in range(3)})
-        sources = sorted({f"source-{rng.randrange(4)}" for _ in range(rng.randrange(1, 4))})
+    for row in synthetic_resources(resources, edges, seed):
         lines += [
-            f"  - slug: r-{i}",
-            f"    title: Synthetic resource {i}",
-            f"    url: https://example.com/r/{i}",
-            f"    creator: Creator {i % 97}",
-            f"    kind: {kinds[i % len(kinds)]}",
-            f"    level: {['beginner', 'intermediate', 'advanced'][i % 3]}",
-            f"    cost: {'free' if i % 3 else 'paid'}",
-            f"    hours: {1 + i % 40}",
-            f"    stage: {stages[stage]}",
-            f"    pillar: {pillars[i % 5]}" if stage == 2 else "    pillar: null",
-            f"    topics: [{', '.join(topics)}]",
-            f"    sources: [{', '.join(sources)}]",
-            f"    prerequisites: [{', '.join(prereqs)}]",
-            f"    summary: Synthetic resource number {i}, generated for the benchmark.",
+            f"  - slug: {row['slug']}",
+            f"    title: {row['title']}",
+            f"    url: {row['url']}",
+            f"    creator: {row['creator']}",
+            f"    kind: {row['kind']}",
+            f"    level: {row['level']}",
+            f"    cost: {row['cost']}",
+            f"    hours: {row['hours']}",
+            f"    stage: {row['stage']}",
+            f"    pillar: {row['pillar'] or 'null'}",
+            f"    topics: [{', '.join(row['topics'])}]",
+            f"    sources: [{', '.join(row['sources'])}]",
+            f"    prerequisites: [{', '.join(row['prerequisites'])}]",
+            f"    summary: Synthetic resource number {row['slug'][2:]}, generated for the benchmark.",
         ]
     return "\n".join(lines) + "\n"
 
 
-def _request(client, path, headers=None, post=None):
+def synthetic_items(resources: int, edges: int):
+    """The same catalog as the recommender sees it, without a database."""
+    from mlpath.progress import recommend
+
+    return tuple(
+        recommend.Item(
+            slug=row["slug"],
+            title=row["title"],
+            creator=row["creator"],
+            url=row["url"],
+            stage=row["stage"],
+            pillar=row["pillar"],
+            level=row["level"],
+            hours=float(row["hours"]),
+            sources=len(row["sources"]),
+            requires=tuple(row["prerequisites"]),
+        )
+        for row in synthetic_resources(resources, edges)
+    )
+
+
+def _path_order_ids() -> list[int]:
+    from catalog.models import Resource
+
+    return list(Resource.objects.active().order_by("stage__position", "id").values_list("id", flat=True))
+
+
+def make_learners(count: int, rows: int) -> list:
+    """`count` learners with `rows` progress rows between them, each a little further along
+    the path than the last: mostly done, a few in progress or skipped, one history row each."""
+    from django.contrib.auth.models import User
+
+    from mlpath.progress.models import Progress, StatusChange
+
+    users = User.objects.bulk_create(
+        (User(username=f"bench-{i}", password="!") for i in range(count)), batch_size=2000
+    )
+    ids = _path_order_ids()
+    per_user = rows // count if count else 0
+    extra = rows - per_user * count
+    progress, history = [], []
+    for n, user in enumerate(users):
+        take = min(len(ids), per_user + (1 if n < extra else 0))
+        start = (n * 7) % max(1, len(ids) - take + 1) if n % 3 == 0 else 0
+        for k, pk in enumerate(ids[start : start + take]):
+            status = "in_progress" if k == take - 1 else ("skipped" if k % 17 == 5 else "done")
+            progress.append(Progress(user=user, resource_id=pk, status=status))
+            history.append(
+                StatusChange(user=user, resource_id=pk, from_status="not_started", to_status=status)
+            )
+        if len(progress) >= 20000:
+            Progress.objects.bulk_create(progress, batch_size=5000)
+            StatusChange.objects.bulk_create(history, batch_size=5000)
+            progress, history = [], []
+    Progress.objects.bulk_create(progress, batch_size=5000)
+    StatusChange.objects.bulk_create(history, batch_size=5000)
+    return users
+
+
+def make_learner(share: float):
+    """The learner whose pages are timed: they have finished the first `share` of the path."""
+    from django.contrib.auth.models import User
+
+    from mlpath.progress.models import Progress
+
+    user = User.objects.create(username="bench-learner", password="!")
+    ids = _path_order_ids()
+    Progress.objects.bulk_create(
+        (Progress(user=user, resource_id=pk, status="done") for pk in ids[: int(len(ids) * share)]),
+        batch_size=5000,
+    )
+    return user
+
+
+def make_group(organizer, members: list):
+    from mlpath.groups.models import Membership, StudyGroup
+
+    group = StudyGroup.objects.create(name="Bench group", slug="bench-group", created_by=organizer)
+    Membership.objects.create(group=group, user=organizer, role="organizer")
+    Membership.objects.bulk_create((Membership(group=group, user=user) for user in members), batch_size=2000)
+    return group
+
+
+# --- measuring -----------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    median: float
+    p95: float
+    queries: int
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def _request(client, path, headers, post):
     if post is None:
         return client.get(path, headers=headers or {})
     return client.post(path, next(post), headers=headers or {})
 
 
-def _time(client, path, repeat, headers=None, post=None) -> tuple[float, float]:
-    for _ in range(3):  # warm caches and connections
+def time_page(client, path, repeat, headers=None, post=None) -> Timing:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):  # warm the caches and the connection, as a running server would be
         _request(client, path, headers, post)
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
         response = _request(client, path, headers, post)
         samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
-
-
-def _queries(client, path, headers=None, post=None) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+        if response.status_code != 200:
+            raise SystemExit(f"bench: {path} answered {response.status_code}")
     with CaptureQueriesContext(connection) as captured:
         _request(client, path, headers, post)
-    return len(captured)
+    return Timing(statistics.median(samples), _percentile(samples, 0.95), len(captured))
 
 
-def _pages(slug, learner_slug):
-    """(label, path, headers, POST data or None, who): `who` is "anon" or "learner"."""
-    toggle = itertools.cycle([{"status": "done"}, {"status": "in_progress"}])
-    htmx_path = {"HX-Request": "true", "HX-Target": "next-resource"}
+def learner_pages(detail_slug: str, status_slug: str):
+    """(label, path, headers, POST data cycle or None, who, budget key)."""
+    toggle = itertools.cycle([{"status": "in_progress"}, {"status": "not_started"}])
+    htmx = {"HX-Request": "true", "HX-Target": "next-resource"}
     return [
-        ("/catalog/", "/catalog/", None, None, "anon"),
-        ("/catalog/ (filtered)", "/catalog/?q=a&pillar=probability&free=on", None, None, "anon"),
-        ("/catalog/ (htmx fragment)", "/catalog/?stage=math", {"HX-Request": "true"}, None, "anon"),
-        ("/catalog/<slug>/", f"/catalog/{slug}/", None, None, "anon"),
-        ("/", "/", None, None, "anon"),
-        ("/path/", "/path/", None, None, "learner"),
-        ("status POST (htmx)", f"/path/progress/{learner_slug}/", htmx_path, toggle, "learner"),
-        ("dashboard, 500 members", "/groups/bench-group/dashboard/", None, None, "organizer"),
-        ("dashboard CSV", "/groups/bench-group/dashboard.csv", None, None, "organizer"),
+        ("/path/", "/path/", None, None, "learner", "learner"),
+        ("/catalog/", "/catalog/", None, None, "learner", "learner"),
+        ("/catalog/<slug>/", f"/catalog/{detail_slug}/", None, None, "learner", "learner"),
+        ("status POST (htmx)", f"/path/progress/{status_slug}/", htmx, toggle, "learner", "learner"),
+        ("organizer dashboard", "/groups/bench-group/dashboard/", None, None, "learner", "dashboard"),
     ]
 
 
-def _learner_with_progress(share: float):
-    """One learner who has finished the first `share` of the catalog, in path order."""
-    from django.contrib.auth.models import User
-
-    from catalog.models import Resource
-    from mlpath.progress.models import Progress
-
-    user, _ = User.objects.get_or_create(username="bench-learner")
-    Progress.objects.filter(user=user).delete()
-    resources = list(Resource.objects.active().order_by("stage__position", "id").only("id"))
-    done = resources[: int(len(resources) * share)]
-    Progress.objects.bulk_create(Progress(user=user, resource=resource, status="done") for resource in done)
-    return user
-
-
-def _group_of(members: int, organizer):
-    """A study group of `members` learners, each somewhere between 0% and 60% of the way."""
-    from django.contrib.auth.models import User
-
-    from catalog.models import Resource
-    from mlpath.groups.models import Membership, StudyGroup
-    from mlpath.progress.models import Progress, StatusChange
-
-    StudyGroup.objects.filter(slug="bench-group").delete()
-    User.objects.filter(username__startswith="bench-member-").delete()
-    group = StudyGroup.objects.create(name="Bench group", slug="bench-group", created_by=organizer)
-    Membership.objects.create(group=group, user=organizer, role="organizer")
-    users = User.objects.bulk_create(User(username=f"bench-member-{i}", password="!") for i in range(members))
-    Membership.objects.bulk_create(Membership(group=group, user=user) for user in users)
-    ids = list(Resource.objects.active().order_by("stage__position", "id").values_list("id", flat=True))
-    rows, changes = [], []
-    for i, user in enumerate(users):
-        done = ids[: int(len(ids) * (i % 7) / 10)]
-        rows += [Progress(user=user, resource_id=pk, status="done") for pk in done]
-        changes += [
-            StatusChange(user=user, resource_id=pk, from_status="not_started", to_status="done")
-            for pk in done[-1:]
-        ]
-    Progress.objects.bulk_create(rows, batch_size=5000)
-    StatusChange.objects.bulk_create(changes, batch_size=5000)
-    return group
-
-
-def _measure(repeat, slug) -> dict:
+def measure_pages(learner, repeat: int, detail_slug: str) -> dict[str, Timing]:
     from django.test import Client
 
-    anon, learner, organizer = Client(), Client(), Client()
-    user = _learner_with_progress(0.4)
-    learner.force_login(user)
-    _group_of(500, user)
-    organizer.force_login(user)
     from mlpath.progress.path import path_for_user
 
-    target = path_for_user(user)[3].next.item.slug
-    clients = {"anon": anon, "learner": learner, "organizer": organizer}
-    measured = {"/healthz": (*_time(anon, "/healthz", repeat), _queries(anon, "/healthz"))}
-    for label, path, headers, post, who in _pages(slug, target):
-        client = clients[who]
-        measured[label] = (*_time(client, path, repeat, headers, post), _queries(client, path, headers, post))
-    return measured
+    anonymous, signed_in = Client(), Client()
+    signed_in.force_login(learner)
+    # The status POST flips a resource the learner can start now, as a real click would.
+    status_slug = path_for_user(learner)[3].next.item.slug
+    results = {"/healthz": time_page(anonymous, "/healthz", repeat)}
+    for label, path, headers, post, _who, _budget in learner_pages(detail_slug, status_slug):
+        results[label] = time_page(signed_in, path, repeat, headers, post)
+    return results
 
 
-def run(resources: int, repeat: int) -> None:
+def time_call(function, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def recommender_growth(small: int, large: int, edges_per_resource: float, repeat: int) -> dict[int, float]:
+    """Median ms of one learner's path (40% done), as `/path/` computes it, at two sizes."""
+    from mlpath.progress import recommend
+
+    out = {}
+    for size in (small, large):
+        items = synthetic_items(size, round(size * edges_per_resource))
+        catalog = recommend.Catalog.of(items, stages=STAGES, pillars=PILLARS)
+        done = {item.slug: "done" for item in items[: int(size * 0.4)]}
+        learner = recommend.Learner(statuses=done, stage_order=(), known_stages=frozenset())
+        out[size] = time_call(lambda c=catalog, lr=learner: recommend.build_path(c, lr), repeat)
+    return out
+
+
+def catalog_load(yaml_text: str) -> dict[str, float]:
+    """Seconds for load_catalog (first, unchanged reload) and for loaddata of the same rows."""
     from io import StringIO
 
     from django.core.management import call_command
 
-    from catalog.models import Prerequisite, Resource
-
-    rows = {}
     out = StringIO()
-
-    call_command("load_catalog", stdout=out)
-    rows["shipped"] = {
-        "resources": Resource.objects.count(),
-        "edges": Prerequisite.objects.count(),
-        "slug": "mml-book",
-    }
-    measured = {"shipped": {}, "synthetic": {}}
-    measured["shipped"] = _measure(repeat, "mml-book")
-
     with tempfile.TemporaryDirectory() as folder:
-        big = Path(folder) / "catalog.yaml"
-        big.write_text(synthetic_yaml(resources), encoding="utf-8")
+        source = Path(folder) / "catalog.yaml"
+        source.write_text(yaml_text, encoding="utf-8")
         start = time.perf_counter()
-        call_command("load_catalog", str(big), stdout=out)
-        first_load = time.perf_counter() - start
+        call_command("load_catalog", str(source), stdout=out)
+        first = time.perf_counter() - start
         start = time.perf_counter()
-        call_command("load_catalog", str(big), stdout=out)
+        call_command("load_catalog", str(source), stdout=out)
         reload = time.perf_counter() - start
-    deep = f"r-{resources - 1}"
-    rows["synthetic"] = {
-        "resources": Resource.objects.active().count(),
-        "edges": Prerequisite.objects.count(),
-        "slug": deep,
-    }
-    measured["synthetic"] = _measure(repeat, deep)
 
-    shipped, synthetic = rows["shipped"], rows["synthetic"]
+        dump = Path(folder) / "catalog.json"
+        call_command("dumpdata", "catalog", output=str(dump), stdout=out)
+        _empty_catalog()
+        start = time.perf_counter()
+        call_command("loaddata", str(dump), stdout=out)
+        loaddata = time.perf_counter() - start
+    return {"first": first, "reload": reload, "loaddata": loaddata}
+
+
+def _empty_catalog() -> None:
+    from django.apps import apps
+
+    from catalog.models import Prerequisite
+
+    Prerequisite.objects.all().delete()
+    for name in ("Resource", "Topic", "Pillar", "Stage", "Source", "CatalogRevision"):
+        try:
+            apps.get_model("catalog", name).objects.all().delete()
+        except LookupError:
+            continue
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(args, sizes, shipped, scaled, load, growth, load_test) -> bool:
+    base = scaled["/healthz"].median
     print(
-        f"\nCatalog sizes: shipped {shipped['resources']} resources / {shipped['edges']} edges; "
-        f"synthetic {synthetic['resources']} resources / {synthetic['edges']} edges."
+        f"\nData: {sizes['resources']} resources, {sizes['edges']} prerequisite edges, "
+        f"{sizes['learners']} learners, {sizes['rows']} progress rows, a group of {args.members} members."
     )
-    print(f"{repeat} requests per page, in-process (Django test client), server time in ms.")
-    print("The learner pages use a learner who has finished the first 40% of the catalog;")
-    print("the dashboard, a group of 500 members (plus that learner as organizer) between 0% and 60%.\n")
-    header = f"{'page':<28}{'size':>10}{'median':>9}{'p95':>9}{'x healthz':>11}{'queries':>9}"
+    print(
+        f"Shipped catalog: {sizes['shipped_resources']} resources, {sizes['shipped_edges']} edges "
+        f"(group of {sizes['shipped_members']} members)."
+    )
+    print(f"{args.repeat} requests per page, in-process (Django test client), server time in ms.\n")
+    header = (
+        f"{'page':<24}{'median':>9}{'p95':>9}{'x healthz':>11}{'budget':>8}"
+        f"{'queries shipped':>17}{'queries bench':>15}"
+    )
     print(header)
     print("-" * len(header))
-    for size in ("shipped", "synthetic"):
-        base = measured[size]["/healthz"][0]
-        for label, (median, p95, queries) in measured[size].items():
-            ratio = median / base
-            print(f"{label:<28}{size:>10}{median:>9.2f}{p95:>9.2f}{ratio:>10.1f}x{queries:>9}")
+    budgets = {"learner": 6.0, "dashboard": 40.0}
+    budget_of = {label: budgets[key] for label, *_rest, key in learner_pages("x", "y")}
+    passes = []
+    for label, timing in scaled.items():
+        ratio = timing.median / base
+        budget = budget_of.get(label)
+        mark = f"{budget:>6.0f}x" if budget else f"{'':>7}"
+        print(
+            f"{label:<24}{timing.median:>9.2f}{timing.p95:>9.2f}{ratio:>10.1f}x {mark}"
+            f"{shipped[label].queries:>17}{timing.queries:>15}"
+        )
     print()
-    for label in measured["shipped"]:
-        a, b = measured["shipped"][label][2], measured["synthetic"][label][2]
-        verdict = "constant" if a == b else "GROWS"
-        print(f"queries {label:<28} shipped {a:>3}  synthetic {b:>3}  {verdict}")
+    for label, timing in scaled.items():
+        budget = budget_of.get(label)
+        if budget:
+            ratio = timing.median / base
+            ok = ratio <= budget
+            passes.append(ok)
+            print(f"{_verdict(ok)}  {label}: {ratio:.1f}x /healthz (budget {budget:.0f}x)")
+    same = [label for label in scaled if scaled[label].queries == shipped[label].queries]
+    grows = [label for label in scaled if label not in same]
+    passes.append(not grows)
     print(
-        f"\nload_catalog, {resources} resources: first load {first_load:.2f} s, "
-        f"unchanged reload {reload:.2f} s (ratio {reload / first_load:.2f})"
+        f"{_verdict(not grows)}  query counts constant across the two scales"
+        + (f" (grows: {', '.join(grows)})" if grows else f" ({len(same)} pages)")
     )
+    ratio = load["first"] / load["loaddata"]
+    passes.append(ratio <= 0.5)
+    print(
+        f"{_verdict(ratio <= 0.5)}  load_catalog {load['first']:.2f} s vs loaddata {load['loaddata']:.2f} s"
+        f" of the same rows: {ratio:.2f}x (budget 0.5x)"
+    )
+    ratio = load["reload"] / load["first"]
+    passes.append(ratio <= 0.2)
+    print(
+        f"{_verdict(ratio <= 0.2)}  unchanged reload {load['reload']:.3f} s vs first load: "
+        f"{ratio:.3f}x (budget 0.2x)"
+    )
+    small, large = sorted(growth)
+    ratio = growth[large] / growth[small]
+    passes.append(ratio <= 12)
+    print(
+        f"{_verdict(ratio <= 12)}  recommender {small} -> {large} resources: "
+        f"{growth[small]:.2f} ms -> {growth[large]:.2f} ms, {ratio:.1f}x (budget 12x)"
+    )
+    if load_test is not None:
+        print(
+            f"\nLoad test: gunicorn, 2 workers, {load_test['users']} users, {load_test['seconds']} s per run."
+        )
+        print(f"{'run':<28}{'req/s':>9}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>8}")
+        for name in ("mixed", "healthz"):
+            run = load_test[name]
+            print(
+                f"{run['label']:<28}{run['rps']:>9.0f}{run['p50']:>8.0f}{run['p95']:>8.0f}"
+                f"{run['p99']:>8.0f}{run['errors']:>8}"
+            )
+        errors = load_test["mixed"]["errors"] + load_test["healthz"]["errors"]
+        passes.append(errors == 0)
+        print(f"\n{_verdict(errors == 0)}  load test: {errors} errors (budget 0)")
+    else:
+        print("\n(load test skipped: --load-seconds 0)")
+    print(f"\n{sum(passes)} of {len(passes)} budgets pass.")
+    return all(passes)
+
+
+def run(args) -> bool:
+    from django.core.management import call_command
+
+    from catalog.models import Prerequisite, Resource
+
+    sizes = {}
+    # 1. The shipped catalog, a learner and a small group: the "shipped" query counts.
+    call_command("load_catalog", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    sizes["shipped_resources"] = Resource.objects.active().count()
+    sizes["shipped_edges"] = Prerequisite.objects.count()
+    learner = make_learner(0.4)
+    members = make_learners(5, 200)
+    sizes["shipped_members"] = len(members)
+    make_group(learner, members)
+    shipped = measure_pages(learner, max(5, args.repeat // 5), "mml-book")
+    call_command("flush", interactive=False, verbosity=0)
+
+    # 2. The catalog at bench scale: load_catalog against loaddata of the same rows.
+    print(f"Generating {args.resources} resources and {args.edges} edges ...", flush=True)
+    load = catalog_load(synthetic_yaml(args.resources, args.edges))
+    sizes["resources"] = Resource.objects.active().count()
+    sizes["edges"] = Prerequisite.objects.count()
+
+    # 3. Learners, their progress and the group, then the pages at bench scale.
+    print(f"Generating {args.learners} learners and {args.rows} progress rows ...", flush=True)
+    crowd = make_learners(args.learners, args.rows)
+    sizes["learners"], sizes["rows"] = len(crowd), args.rows
+    learner = make_learner(0.4)
+    make_group(learner, crowd[: args.members])
+    print("Timing pages ...", flush=True)
+    scaled = measure_pages(learner, args.repeat, f"r-{args.resources // 2}")
+
+    # 4. The recommender alone, at a tenth of the size and at full size.
+    growth = recommender_growth(
+        args.resources // 10, args.resources, args.edges / args.resources, max(10, args.repeat // 2)
+    )
+
+    # 5. Real servers under load, on this same database.
+    load_test = None
+    if args.load_seconds:
+        from mlpath import loadtest
+
+        print(f"Load test: 2 x {args.load_seconds} s ...", flush=True)
+        load_test = loadtest.run_for_bench(seconds=args.load_seconds)
+    return report(args, sizes, shipped, scaled, load, growth, load_test)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--resources", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--resources", type=int, default=5000)
+    parser.add_argument("--edges", type=int, default=12000)
+    parser.add_argument("--learners", type=int, default=2000)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--load-seconds", type=int, default=30)
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlpath.settings")
@@ -248,10 +476,11 @@ def main() -> None:
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        run(args.resources, args.repeat)
+        ok = run(args)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
+    raise SystemExit(0 if ok else 1)
 
 
 if __name__ == "__main__":

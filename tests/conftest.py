@@ -82,3 +82,15 @@ def shipped_catalog(db):
     from django.core.management import call_command
 
     call_command("load_catalog", stdout=StringIO())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalog_index():
+    # Each process keeps the catalog index in memory, keyed by the revision token; a test
+    # that rolls back restores the token with the rows, but starting clean keeps tests
+    # independent of the order they run in.
+    from mlpath.progress.path import forget_catalog
+
+    forget_catalog()
+    yield
+    forget_catalog()

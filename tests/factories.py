@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from catalog.models import Pillar, Prerequisite, Resource, Source, Stage, Topic
+from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, Topic
 
 
 def make_catalog(resources: int = 30) -> dict:
@@ -60,4 +60,5 @@ def make_catalog(resources: int = 30) -> dict:
         [Prerequisite(resource=rows[i], required=rows[i - 3]) for i in range(3, resources)]
         + [Prerequisite(resource=rows[i], required=rows[i - 6]) for i in range(6, resources, 2)]
     )
+    CatalogRevision.bump()  # bulk writes send no signals: say the catalog changed
     return {"stages": stages, "pillars": pillars, "topics": topics, "sources": sources, "resources": rows}

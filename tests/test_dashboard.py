@@ -13,7 +13,7 @@ from mlpath.groups.dashboard import (
     resource_counts,
     sort_rows,
 )
-from mlpath.progress.recommend import Item, Learner
+from mlpath.progress.recommend import Catalog, Item, Learner
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 ITEMS = (
@@ -36,10 +36,8 @@ def member(name, statuses=None, last=None, joined_days_ago=30, known=()):
 
 def rows_for(*members):
     return member_rows(
-        ITEMS,
+        Catalog.of(ITEMS, stages=("programming", "math"), pillars=("linear-algebra", "probability")),
         members,
-        catalog_stages=("programming", "math"),
-        pillars=("linear-algebra", "probability"),
         now=NOW,
         stuck_after_days=14,
     )

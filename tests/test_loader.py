@@ -14,12 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
 
 
-def load(*paths, prefer_yaml=False) -> str:
+def load(*paths, prefer_yaml=False, force=False) -> str:
     from io import StringIO
 
     out = StringIO()
     args = [str(path) for path in paths]
-    call_command("load_catalog", *args, prefer_yaml=prefer_yaml, stdout=out, stderr=out)
+    call_command("load_catalog", *args, prefer_yaml=prefer_yaml, force=force, stdout=out, stderr=out)
     return out.getvalue()
 
 
@@ -62,10 +62,30 @@ def test_the_shipped_fixtures_load_cleanly():
     assert Prerequisite.objects.count() > 15
 
 
-def test_a_second_load_changes_nothing_and_says_so(shipped):
-    output = load()
+def test_a_second_load_of_the_same_files_returns_at_once_and_says_so(shipped, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        output = load()
+    assert "unchanged since the last load, and so is the catalog: nothing to do" in output
+    assert snapshot() == shipped
+
+
+def test_a_forced_reload_compares_every_row_and_changes_nothing(shipped):
+    output = load(force=True)
     assert "0 created, 0 updated, 0 retired, 77 unchanged (nothing to do)" in output
     assert snapshot() == shipped
+
+
+def test_an_admin_edit_since_the_last_load_means_a_full_reload(tmp_path):
+    loaded_then_edited_in_admin(tmp_path)
+    assert "nothing to do (--force" not in load(tmp_path)
+
+
+def test_a_changed_file_is_loaded_even_if_only_one_byte_differs(tmp_path):
+    write(tmp_path, HEADER + resource("a"))
+    load(tmp_path)
+    write(tmp_path, HEADER + resource("a", summary="A short course in our own words!"))
+    assert "1 updated" in load(tmp_path)
+    assert Resource.objects.get(slug="a").summary == "A short course in our own words!"
 
 
 BROKEN = {
@@ -163,7 +183,9 @@ def loaded_then_edited_in_admin(tmp_path):
     """Resource 'a' loaded from YAML, then its summary changed as the admin would."""
     write(tmp_path, HEADER + resource("a"))
     load(tmp_path)
-    Resource.objects.filter(slug="a").update(summary="Fixed in the admin.")
+    edited = Resource.objects.get(slug="a")
+    edited.summary = "Fixed in the admin."
+    edited.save()
 
 
 def test_an_admin_edit_survives_a_reload(tmp_path):

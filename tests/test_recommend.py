@@ -1,5 +1,6 @@
 """The recommender's rules over plain data: no database, one row per situation."""
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -7,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlpath.progress.recommend import (
+    Catalog,
     Item,
     Learner,
     build_path,
@@ -48,7 +50,11 @@ PRE_MATH = {"py1": "done", "py2": "done", "kaggle": "done"}
 
 def path_for(statuses=None, order=(), known=(), items=CATALOG):
     learner = Learner(statuses=statuses or {}, stage_order=order, known_stages=frozenset(known))
-    return build_path(items, learner, catalog_stages=STAGES, pillars=PILLARS, names=NAMES, total_sources=4)
+    return build_path(catalog_of(items, names=NAMES, total_sources=4), learner)
+
+
+def catalog_of(items=CATALOG, **extra):
+    return Catalog.of(items, stages=STAGES, pillars=PILLARS, **extra)
 
 
 @pytest.mark.parametrize(
@@ -192,9 +198,9 @@ def test_it_lists_what_finishing_the_next_resource_opens():
 
 def test_opened_by_needs_the_last_missing_prerequisite():
     learner = Learner(statuses={})
-    assert [item.slug for item in opened_by("la1", CATALOG, learner)] == ["la2"]
+    assert [item.slug for item in opened_by("la1", catalog_of(), learner)] == ["la2"]
     learner = Learner(statuses={"py1": "done"})
-    assert [item.slug for item in opened_by("la1", CATALOG, learner)] == ["la2", "code-la"]
+    assert [item.slug for item in opened_by("la1", catalog_of(), learner)] == ["la2", "code-la"]
 
 
 def test_a_retired_prerequisite_does_not_block():
@@ -204,7 +210,7 @@ def test_a_retired_prerequisite_does_not_block():
 
 def test_bars_are_weighted_by_hours():
     learner = Learner(statuses={"la1": "done", "prob1": "done"})
-    bars = {bar.slug: bar for bar in pillar_bars(CATALOG, learner, PILLARS)}
+    bars = {bar.slug: bar for bar in pillar_bars(catalog_of(), learner)}
     assert bars["linear-algebra"].percent == 4  # 5 of 105 hours, rounded down
     assert bars["probability"].percent == 100
     assert bars["calculus"].percent == 0
@@ -212,7 +218,9 @@ def test_bars_are_weighted_by_hours():
 
 
 def test_a_known_stage_bar_is_full():
-    bars = {bar.slug: bar for bar in stage_bars(CATALOG, Learner(known_stages=frozenset({"math"})), STAGES)}
+    bars = {
+        bar.slug: bar for bar in stage_bars(catalog_of(), Learner(known_stages=frozenset({"math"})), STAGES)
+    }
     assert bars["math"].percent == 100
     assert bars["math"].complete
     assert bars["programming"].percent == 0
@@ -296,7 +304,7 @@ def test_it_never_strands_a_learner(case):
         current = Learner(
             statuses=statuses, stage_order=learner.stage_order, known_stages=learner.known_stages
         )
-        path = build_path(items, current, catalog_stages=STAGES, pillars=PILLARS)
+        path = build_path(catalog_of(items), current)
         if path.finished:
             break
         assert path.next is not None
@@ -305,3 +313,37 @@ def test_it_never_strands_a_learner(case):
         statuses[recommended.slug] = "done"
     else:
         pytest.fail("the path never finished")
+
+
+@settings(max_examples=200, deadline=None)
+@given(catalogs_and_learners(), st.sampled_from([(), ("gone",)]))
+def test_the_indexed_recommender_agrees_with_the_plain_one(case, retired):
+    """The index is an optimisation, not a new rule: every bar, the current stage, each
+    recommendation with its reasons and what it opens, and the in-progress list match the
+    plain passes over the catalog it replaced (tests/recommend_reference.py)."""
+    from tests import recommend_reference
+
+    items, learner = case
+    if retired:  # a prerequisite that left the catalog must not block in either version
+        items = (*items[:-1], dataclasses.replace(items[-1], requires=(*items[-1].requires, "gone")))
+    indexed = build_path(catalog_of(items, names=NAMES, total_sources=4), learner)
+    plain = recommend_reference.build_path(
+        items, learner, catalog_stages=STAGES, pillars=PILLARS, names=NAMES, total_sources=4
+    )
+    assert indexed.stage_order == plain.stage_order
+    assert indexed.current_stage == plain.current_stage
+    assert [bar.percent for bar in indexed.stages] == [bar.percent for bar in plain.stages]
+    assert [(b.slug, b.count, b.covered_count) for b in indexed.stages] == [
+        (b.slug, b.count, b.covered_count) for b in plain.stages
+    ]
+    assert [(b.slug, b.percent, b.count, b.covered_count) for b in indexed.pillars] == [
+        (b.slug, b.percent, b.count, b.covered_count) for b in plain.pillars
+    ]
+    assert (indexed.overall.percent, indexed.overall.covered_count) == (
+        plain.overall.percent,
+        plain.overall.covered_count,
+    )
+    assert [(r.item.slug, r.reasons, [o.slug for o in r.opens]) for r in indexed.recommendations] == [
+        (r.item.slug, r.reasons, [o.slug for o in r.opens]) for r in plain.recommendations
+    ]
+    assert [item.slug for item in indexed.in_progress] == [item.slug for item in plain.in_progress]

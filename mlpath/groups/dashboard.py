@@ -57,19 +57,15 @@ def is_stuck(member: Member, *, finished: bool, now: datetime, after_days: int) 
 
 
 def member_rows(
-    items: Sequence[recommend.Item],
+    catalog: recommend.Catalog,
     members: Iterable[Member],
     *,
-    catalog_stages: Sequence[str],
-    pillars: Sequence[str],
     now: datetime,
     stuck_after_days: int,
 ) -> list[Row]:
     rows = []
     for member in members:
-        path = recommend.build_path(
-            items, member.learner, catalog_stages=catalog_stages, pillars=pillars, limit=1
-        )
+        path = recommend.build_path(catalog, member.learner, limit=1)
         current = path.next.item if path.next else None
         rows.append(
             Row(

@@ -17,7 +17,7 @@ def load_group(group) -> tuple[CatalogView, list, list[dashboard.Member]]:
     and last activity. Every per-member query joins through the membership table instead
     of sending hundreds of ids.
     """
-    catalog = CatalogView.load()
+    catalog = CatalogView.current()
     memberships = list(
         group.memberships.select_related("user")
         .only("id", "role", "joined_at", "user_id", "user__username", "group_id")
@@ -54,10 +54,8 @@ def load_group(group) -> tuple[CatalogView, list, list[dashboard.Member]]:
 
 def group_rows(catalog: CatalogView, members) -> list[dashboard.Row]:
     return dashboard.member_rows(
-        catalog.items,
+        catalog.plan,
         members,
-        catalog_stages=catalog.stages,
-        pillars=catalog.pillars,
         now=timezone.now(),
         stuck_after_days=settings.STUCK_AFTER_DAYS,
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.urls import reverse
 
-from catalog.models import Pillar, Prerequisite, Resource, Source, Stage
+from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage
 
 from . import recommend
 from .models import PathSettings, Progress
@@ -18,12 +18,42 @@ from .models import PathSettings, Progress
 
 @dataclass(frozen=True)
 class CatalogView:
-    items: tuple[recommend.Item, ...]
+    """The recommender's catalog plus the database ids it came from."""
+
+    plan: recommend.Catalog
     ids: dict[int, str]  # resource id -> slug
-    stages: tuple[str, ...]  # catalog (default) order
-    pillars: tuple[str, ...]
-    names: dict[str, str]  # stage and pillar slug -> name
-    total_sources: int
+
+    @property
+    def items(self) -> tuple[recommend.Item, ...]:
+        return self.plan.items
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return self.plan.stages
+
+    @property
+    def pillars(self) -> tuple[str, ...]:
+        return self.plan.pillars
+
+    @property
+    def names(self):
+        return self.plan.names
+
+    @classmethod
+    def current(cls) -> "CatalogView":
+        """One query while the catalog is unchanged; the full load (six) after a change.
+
+        The index is kept per process. The revision is read before and after loading, and
+        kept only if the two agree, so a load that raced a catalog change is never cached.
+        """
+        token = CatalogRevision.current()
+        cached = _cache.get("view")
+        if token and cached is not None and cached[0] == token:
+            return cached[1]
+        view = cls.load()
+        if token and CatalogRevision.current() == token:
+            _cache["view"] = (token, view)
+        return view
 
     @classmethod
     def load(cls) -> "CatalogView":
@@ -41,7 +71,7 @@ class CatalogView:
             .annotate(source_count=Count("sources", distinct=True))
         )
         ids = {row[0]: row[1] for row in rows}
-        items = tuple(
+        items = [
             recommend.Item(
                 slug=slug,
                 title=title,
@@ -55,17 +85,17 @@ class CatalogView:
                 requires=tuple(ids[dep] for dep in requires.get(pk, ()) if dep in ids),
             )
             for pk, slug, title, creator, url, stage, pillar, level, hours, sources in rows
-        )
+        ]
         stages = list(Stage.objects.active().values_list("slug", "name"))
         pillars = list(Pillar.objects.active().values_list("slug", "name"))
-        return cls(
-            items=items,
-            ids=ids,
-            stages=tuple(slug for slug, _ in stages),
-            pillars=tuple(slug for slug, _ in pillars),
+        plan = recommend.Catalog.of(
+            items,
+            stages=[slug for slug, _ in stages],
+            pillars=[slug for slug, _ in pillars],
             names=dict(stages + pillars),
             total_sources=Source.objects.active().count(),
         )
+        return cls(plan=plan, ids=ids)
 
     def learner(self, statuses: dict[int, str], path_settings: PathSettings) -> recommend.Learner:
         return recommend.Learner(
@@ -74,20 +104,22 @@ class CatalogView:
             known_stages=frozenset(path_settings.known_stages or ()),
         )
 
-    def path_for(self, learner: recommend.Learner) -> recommend.Path:
-        return recommend.build_path(
-            self.items,
-            learner,
-            catalog_stages=self.stages,
-            pillars=self.pillars,
-            names=self.names,
-            total_sources=self.total_sources,
-        )
+    def path_for(self, learner: recommend.Learner, limit: int = 4) -> recommend.Path:
+        return recommend.build_path(self.plan, learner, limit=limit)
+
+
+# {"view": (revision token, CatalogView)}: this process's copy of the catalog index.
+_cache: dict[str, tuple[str, CatalogView]] = {}
+
+
+def forget_catalog() -> None:
+    """Drop this process's index (tests, and the bench between catalogs)."""
+    _cache.clear()
 
 
 def path_for_user(user) -> tuple[CatalogView, PathSettings, recommend.Learner, recommend.Path]:
-    """Seven queries: five for the catalog, one for the settings, one for the statuses."""
-    catalog = CatalogView.load()
+    """Three queries while the catalog is unchanged: its revision, the settings, the statuses."""
+    catalog = CatalogView.current()
     path_settings = PathSettings.for_user(user)
     learner = catalog.learner(Progress.objects.statuses(user), path_settings)
     return catalog, path_settings, learner, catalog.path_for(learner)

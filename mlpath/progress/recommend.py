@@ -12,7 +12,7 @@ Words used throughout:
 """
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -61,7 +61,9 @@ class Bar:
 
     @property
     def percent(self) -> int:
-        if self.total_hours <= 0:
+        # Sums of float hours in a different order can differ in the last bit, so a bar
+        # whose every resource is covered says 100% by count, not by arithmetic.
+        if self.total_hours <= 0 or self.covered_count >= self.count:
             return 100
         # Floor, so a bar says 100% only when everything really is covered.
         return math.floor(100 * self.covered_hours / self.total_hours)
@@ -132,36 +134,185 @@ def is_covered(item: Item, learner: Learner) -> bool:
     return item.stage in learner.known_stages or learner.statuses.get(item.slug) in FINISHED
 
 
-def _bar(slug: str, items: Iterable[Item], learner: Learner, known: bool = False) -> Bar:
-    total = covered = 0.0
-    count = covered_count = 0
-    for item in items:
-        count += 1
-        total += item.hours
-        if known or is_covered(item, learner):
-            covered_count += 1
-            covered += item.hours
-    return Bar(slug, covered, total, count, covered_count, known)
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """The active catalog with its indexes, built once per catalog version.
+
+    Each learner's path then costs little more than their statuses and their current
+    stage, instead of several passes over every resource and edge: /path/ and the
+    status POST compute one path per request, the study-group dashboard hundreds.
+    """
+
+    items: tuple[Item, ...]
+    stages: tuple[str, ...]  # the catalog's (default) order
+    pillars: tuple[str, ...]
+    names: Mapping[str, str]
+    total_sources: int
+    by_slug: Mapping[str, Item]
+    position: Mapping[str, int]  # slug -> index in `items`, for catalog order
+    by_stage: Mapping[str, tuple[Item, ...]]
+    stage_slugs: Mapping[str, frozenset[str]]
+    # Only prerequisites that are in the catalog: a retired one no longer blocks anybody.
+    requires: Mapping[str, frozenset[str]]
+    dependants: Mapping[str, tuple[Item, ...]]
+    # stage -> every resource outside it that its resources need, directly or not. When
+    # all of those are covered, nothing can be pulled forward and `available` skips its walk.
+    outside_needs: Mapping[str, frozenset[str]]
+    # (hours, count) overall (key None), per ("stage", slug) and per ("pillar", slug).
+    totals: Mapping[object, tuple[float, int]]
+    # stage -> pillar (or None) -> (hours, count): what knowing a whole stage adds to a pillar.
+    stage_pillars: Mapping[str, Mapping[str | None, tuple[float, int]]]
+
+    @classmethod
+    def of(
+        cls,
+        items: Sequence[Item],
+        *,
+        stages: Sequence[str],
+        pillars: Sequence[str],
+        names: Mapping[str, str] | None = None,
+        total_sources: int = 0,
+    ) -> "Catalog":
+        items = tuple(items)
+        by_slug = {item.slug: item for item in items}
+        by_stage: dict[str, list[Item]] = {slug: [] for slug in stages}
+        dependants: dict[str, list[Item]] = {}
+        totals: dict[object, list] = {}
+        stage_pillars: dict[str, dict[str | None, list]] = {}
+        requires = {}
+        for item in items:
+            by_stage.setdefault(item.stage, []).append(item)
+            needs = frozenset(dep for dep in item.requires if dep in by_slug)
+            requires[item.slug] = needs
+            for dep in needs:
+                dependants.setdefault(dep, []).append(item)
+            pair = stage_pillars.setdefault(item.stage, {}).setdefault(item.pillar, [0.0, 0])
+            for total in (
+                totals.setdefault(None, [0.0, 0]),
+                totals.setdefault(("stage", item.stage), [0.0, 0]),
+                totals.setdefault(("pillar", item.pillar), [0.0, 0]),
+                pair,
+            ):
+                total[0] += item.hours
+                total[1] += 1
+        outside_needs = {}
+        for stage, members in by_stage.items():
+            reached: set[str] = set()
+            stack = [item.slug for item in members]
+            while stack:
+                for dep in requires[stack.pop()]:
+                    if dep not in reached:
+                        reached.add(dep)
+                        stack.append(dep)
+            outside_needs[stage] = frozenset(slug for slug in reached if by_slug[slug].stage != stage)
+        return cls(
+            items=items,
+            stages=tuple(stages),
+            pillars=tuple(pillars),
+            names=dict(names or {}),
+            total_sources=total_sources,
+            by_slug=by_slug,
+            position={item.slug: index for index, item in enumerate(items)},
+            by_stage={slug: tuple(members) for slug, members in by_stage.items()},
+            stage_slugs={
+                slug: frozenset(item.slug for item in members) for slug, members in by_stage.items()
+            },
+            requires=requires,
+            dependants={slug: tuple(members) for slug, members in dependants.items()},
+            outside_needs=outside_needs,
+            totals={key: (hours, count) for key, (hours, count) in totals.items()},
+            stage_pillars={
+                stage: {pillar: (hours, count) for pillar, (hours, count) in pairs.items()}
+                for stage, pairs in stage_pillars.items()
+            },
+        )
+
+    def total(self, key) -> tuple[float, int]:
+        return self.totals.get(key, (0.0, 0))
 
 
-def stage_bars(items: Sequence[Item], learner: Learner, order: Sequence[str]) -> tuple[Bar, ...]:
-    by_stage: dict[str, list[Item]] = {slug: [] for slug in order}
-    for item in items:
-        by_stage.setdefault(item.stage, []).append(item)
-    return tuple(_bar(slug, by_stage[slug], learner, known=slug in learner.known_stages) for slug in by_stage)
+@dataclass
+class _Coverage:
+    """What one learner has covered, summed per stage and per pillar in one pass over
+    their statuses (not over the catalog)."""
+
+    covered: set[str]  # slugs: finished, or in a known stage
+    stages: dict[str, list]  # stage -> [hours, count] finished outside known stages
+    pillars: dict[str | None, list]  # pillar -> [hours, count] covered, known stages included
+
+    @classmethod
+    def of(cls, catalog: Catalog, learner: Learner) -> "_Coverage":
+        known = learner.known_stages
+        by_slug = catalog.by_slug
+        covered: set[str] = set()
+        stages: dict[str, list] = {}
+        pillars: dict[str | None, list] = {}
+        # The hot loop of every path (once per finished resource): plain lookups only.
+        for slug, status in learner.statuses.items():
+            if status not in FINISHED:
+                continue
+            item = by_slug.get(slug)
+            if item is None or item.stage in known:
+                continue
+            covered.add(slug)
+            sums = stages.get(item.stage)
+            if sums is None:
+                sums = stages[item.stage] = [0.0, 0]
+            sums[0] += item.hours
+            sums[1] += 1
+            sums = pillars.get(item.pillar)
+            if sums is None:
+                sums = pillars[item.pillar] = [0.0, 0]
+            sums[0] += item.hours
+            sums[1] += 1
+        for stage in known:
+            covered |= catalog.stage_slugs.get(stage, frozenset())
+            for pillar, (hours, count) in catalog.stage_pillars.get(stage, {}).items():
+                sums = pillars.setdefault(pillar, [0.0, 0])
+                sums[0] += hours
+                sums[1] += count
+        return cls(covered, stages, pillars)
+
+    def stage_bar(self, catalog: Catalog, slug: str, known: bool) -> Bar:
+        total, count = catalog.total(("stage", slug))
+        if known:
+            return Bar(slug, total, total, count, count, True)
+        hours, done = self.stages.get(slug, (0.0, 0))
+        return Bar(slug, hours, total, count, done)
+
+    def pillar_bar(self, catalog: Catalog, slug: str) -> Bar:
+        total, count = catalog.total(("pillar", slug))
+        hours, done = self.pillars.get(slug, (0.0, 0))
+        return Bar(slug, hours, total, count, done)
+
+    def overall(self, catalog: Catalog) -> Bar:
+        total, count = catalog.total(None)
+        hours = sum(sums[0] for sums in self.pillars.values())
+        done = sum(sums[1] for sums in self.pillars.values())
+        return Bar("overall", hours, total, count, done)
 
 
-def pillar_bars(items: Sequence[Item], learner: Learner, pillars: Sequence[str]) -> tuple[Bar, ...]:
-    """One bar per pillar that has resources, in the given order, across every stage."""
-    by_pillar: dict[str, list[Item]] = {slug: [] for slug in pillars}
-    for item in items:
-        if item.pillar is not None:
-            by_pillar.setdefault(item.pillar, []).append(item)
-    return tuple(_bar(slug, members, learner) for slug, members in by_pillar.items() if members)
+def stage_bars(catalog: Catalog, learner: Learner, order: Sequence[str], coverage=None) -> tuple[Bar, ...]:
+    coverage = coverage or _Coverage.of(catalog, learner)
+    slugs = list(order) + [slug for slug in catalog.by_stage if slug not in order]
+    return tuple(coverage.stage_bar(catalog, slug, slug in learner.known_stages) for slug in slugs)
+
+
+def pillar_bars(catalog: Catalog, learner: Learner, coverage=None) -> tuple[Bar, ...]:
+    """One bar per pillar that has resources, in the catalog's order, across every stage."""
+    coverage = coverage or _Coverage.of(catalog, learner)
+    extra = sorted(
+        {item.pillar for item in catalog.items if item.pillar and item.pillar not in catalog.pillars}
+    )
+    return tuple(
+        coverage.pillar_bar(catalog, slug)
+        for slug in (*catalog.pillars, *extra)
+        if catalog.total(("pillar", slug))[1]
+    )
 
 
 def available(
-    items: Sequence[Item], learner: Learner, order: Sequence[str], stages: Sequence[Bar] | None = None
+    catalog: Catalog, learner: Learner, stages: Sequence[Bar], covered: set[str]
 ) -> tuple[list[Item], dict]:
     """Resources the learner can start now, and for each pulled-forward one, who needs it.
 
@@ -178,65 +329,58 @@ def available(
 
     Resources already in progress are always included: the learner chose to start them.
     """
-    by_slug = {item.slug: item for item in items}
-    stages = stages if stages is not None else stage_bars(items, learner, order)
     current = next((bar.slug for bar in stages if not bar.complete), None)
-
-    def ready(item: Item) -> bool:
-        return not is_covered(item, learner) and all(
-            dep not in by_slug or is_covered(by_slug[dep], learner) for dep in item.requires
-        )
-
+    requires = catalog.requires
     chosen: dict[str, Item] = {}
     pulled_for: dict[str, str] = {}
     if current is not None:
-        stage_items = [item for item in items if item.stage == current and not is_covered(item, learner)]
+        stage_items = [item for item in catalog.by_stage.get(current, ()) if item.slug not in covered]
         for item in stage_items:
-            if ready(item):
+            if requires[item.slug] <= covered:
                 chosen[item.slug] = item
         # Walk back through uncovered prerequisites that live outside the current stage.
-        stack = [(item, item) for item in stage_items]
+        outside = catalog.outside_needs.get(current, frozenset())
+        stack = [] if outside <= covered else [(item, item) for item in stage_items]
         seen: set[str] = set()
         while stack:
             item, needed_by = stack.pop()
-            for dep in item.requires:
-                prereq = by_slug.get(dep)
-                if prereq is None or dep in seen or is_covered(prereq, learner):
+            for dep in requires[item.slug] - covered:
+                if dep in seen:
                     continue
                 seen.add(dep)
+                prereq = catalog.by_slug[dep]
                 if prereq.stage != current:
                     pulled_for.setdefault(dep, needed_by.slug)
-                    if ready(prereq):
+                    if requires[dep] <= covered:
                         chosen[dep] = prereq
                 stack.append((prereq, needed_by))
-    for item in items:
-        if learner.statuses.get(item.slug) == IN_PROGRESS and item.stage not in learner.known_stages:
-            chosen[item.slug] = item
+    for item in _in_progress(catalog, learner):
+        chosen[item.slug] = item
     return list(chosen.values()), pulled_for
 
 
-def opened_by(slug: str, items: Sequence[Item], learner: Learner) -> list[Item]:
+def _in_progress(catalog: Catalog, learner: Learner) -> list[Item]:
+    """Started and not in a known stage, in catalog order."""
+    started = [
+        catalog.by_slug[slug]
+        for slug, status in learner.statuses.items()
+        if status == IN_PROGRESS and slug in catalog.by_slug
+    ]
+    started = [item for item in started if item.stage not in learner.known_stages]
+    return sorted(started, key=lambda item: catalog.position[item.slug])
+
+
+def opens(catalog: Catalog, slug: str, covered: set[str]) -> list[Item]:
     """Uncovered resources whose last missing prerequisite is `slug`: finishing it opens them."""
-    return _Openings(items, learner).of(slug)
+    return [
+        item
+        for item in catalog.dependants.get(slug, ())
+        if item.slug not in covered and catalog.requires[item.slug] - covered == {slug}
+    ]
 
 
-class _Openings:
-    """`opened_by` for many slugs at once, in time linear in the size of the graph."""
-
-    def __init__(self, items: Sequence[Item], learner: Learner):
-        by_slug = {item.slug: item for item in items}
-        self.dependants: dict[str, list[Item]] = {}
-        self.missing: dict[str, int] = {}
-        for item in items:
-            if is_covered(item, learner):
-                continue
-            gaps = {dep for dep in item.requires if dep in by_slug and not is_covered(by_slug[dep], learner)}
-            self.missing[item.slug] = len(gaps)
-            for dep in gaps:
-                self.dependants.setdefault(dep, []).append(item)
-
-    def of(self, slug: str) -> list[Item]:
-        return [item for item in self.dependants.get(slug, ()) if self.missing[item.slug] == 1]
+def opened_by(slug: str, catalog: Catalog, learner: Learner) -> list[Item]:
+    return opens(catalog, slug, _Coverage.of(catalog, learner).covered)
 
 
 def rank(
@@ -244,9 +388,10 @@ def rank(
     learner: Learner,
     order: Sequence[str],
     pillar_fraction: Mapping[str | None, float],
-    opens_count: Mapping[str, int],
+    opens_count: Callable[[str], int],
     pulled_for: Mapping[str, str] = {},
     current: str | None = None,
+    limit: int | None = None,
 ) -> list[Item]:
     """Order available resources, best first. Each rule only breaks the ties of the one before:
 
@@ -261,66 +406,78 @@ def rank(
     6. Opens more resources (it is on more roads).
     7. Shorter.
     8. Title, then slug, so equal resources keep a stable order.
+
+    With `limit`, only the best `limit` are returned, and rule 6 (the one that costs a
+    walk of the graph) is only worked out for candidates still tied after rule 5.
     """
     position = {slug: index for index, slug in enumerate(order)}
 
-    def key(item: Item):
+    def first_rules(item: Item):
         stage = current if item.slug in pulled_for and current else item.stage
-        stage_index = position.get(stage, len(order))
         balance = pillar_fraction.get(item.pillar if item.pillar else ("stage", item.stage), 0.0)
         return (
             learner.statuses.get(item.slug) != IN_PROGRESS,
-            stage_index,
+            position.get(stage, len(order)),
             round(balance, 6),
             item.level,
             -item.sources,
-            -opens_count.get(item.slug, 0),
-            item.hours,
-            item.title.casefold(),
-            item.slug,
         )
 
-    return sorted(candidates, key=key)
+    keyed = sorted(((first_rules(item), item) for item in candidates), key=lambda pair: pair[0])
+    if limit is not None and len(keyed) > limit:
+        cutoff = keyed[limit - 1][0]
+        keyed = [(key, item) for key, item in keyed if key <= cutoff]
+    ranked = sorted(
+        keyed,
+        key=lambda pair: (
+            *pair[0],
+            -opens_count(pair[1].slug),
+            pair[1].hours,
+            pair[1].title.casefold(),
+            pair[1].slug,
+        ),
+    )
+    return [item for _key, item in ranked[:limit]]
 
 
-def build_path(
-    items: Sequence[Item],
-    learner: Learner,
-    *,
-    catalog_stages: Sequence[str],
-    pillars: Sequence[str],
-    names: Mapping[str, str] = {},
-    total_sources: int = 0,
-    limit: int = 4,
-) -> Path:
+def build_path(catalog: Catalog, learner: Learner, *, limit: int = 4) -> Path:
     """The whole path for one learner: bars, the current stage, and up to `limit` ranked
     recommendations (the first is *the* next resource), each with its reasons."""
-    order = effective_order(learner.stage_order, catalog_stages)
-    stages = stage_bars(items, learner, order)
-    pillar_list = pillar_bars(items, learner, pillars)
-    overall = _bar("overall", items, learner)
+    order = effective_order(learner.stage_order, catalog.stages)
+    coverage = _Coverage.of(catalog, learner)
+    covered = coverage.covered
+    stages = stage_bars(catalog, learner, order, coverage)
+    pillar_list = pillar_bars(catalog, learner, coverage)
     stage_by_slug = {bar.slug: bar for bar in stages}
     current = next((bar.slug for bar in stages if not bar.complete), None)
-    by_slug = {item.slug: item for item in items}
 
-    candidates, pulled_for = available(items, learner, order, stages)
+    candidates, pulled_for = available(catalog, learner, stages, covered)
     fraction: dict = {bar.slug: bar.fraction for bar in pillar_list}
     fraction.update({("stage", bar.slug): bar.fraction for bar in stages})
-    openings = _Openings(items, learner)
     # Only what finishing it makes available now: a dependant in a stage the learner has
     # not reached yet stays locked by the stage order, so it is not "opened".
     position = {slug: index for index, slug in enumerate(order)}
     reachable = position[current] if current is not None else len(order)
-    opens = {
-        item.slug: tuple(
-            dependant
-            for dependant in openings.of(item.slug)
-            if position.get(dependant.stage, len(order)) <= reachable or dependant.slug in pulled_for
-        )
-        for item in candidates
-    }
+    opened: dict[str, tuple[Item, ...]] = {}
+
+    def opened_by_finishing(slug: str) -> tuple[Item, ...]:
+        if slug not in opened:
+            opened[slug] = tuple(
+                dependant
+                for dependant in opens(catalog, slug, covered)
+                if position.get(dependant.stage, len(order)) <= reachable or dependant.slug in pulled_for
+            )
+        return opened[slug]
+
     ranked = rank(
-        candidates, learner, order, fraction, {s: len(o) for s, o in opens.items()}, pulled_for, current
+        candidates,
+        learner,
+        order,
+        fraction,
+        lambda slug: len(opened_by_finishing(slug)),
+        pulled_for,
+        current,
+        limit=limit,
     )
 
     least_pillar = min(
@@ -333,23 +490,19 @@ def build_path(
             learner=learner,
             order=order,
             stage_by_slug=stage_by_slug,
-            needed_by=by_slug.get(pulled_for.get(item.slug, "")),
-            prerequisites_covered=all(
-                dep not in by_slug or is_covered(by_slug[dep], learner) for dep in item.requires
-            ),
+            needed_by=catalog.by_slug.get(pulled_for.get(item.slug, "")),
+            prerequisites_covered=catalog.requires[item.slug] <= covered,
             pillar_bar=next((bar for bar in pillar_list if bar.slug == item.pillar), None),
             least_pillar=least_pillar,
-            opens=opens[item.slug],
-            names=names,
-            total_sources=total_sources,
+            opens=opened_by_finishing(item.slug),
+            names=catalog.names,
+            total_sources=catalog.total_sources,
         )
-        recommendations.append(Recommendation(item, reasons, opens[item.slug]))
-    in_progress = tuple(
-        item
-        for item in items
-        if learner.statuses.get(item.slug) == IN_PROGRESS and item.stage not in learner.known_stages
+        recommendations.append(Recommendation(item, reasons, opened_by_finishing(item.slug)))
+    in_progress = tuple(_in_progress(catalog, learner))
+    return Path(
+        order, stages, pillar_list, coverage.overall(catalog), current, tuple(recommendations), in_progress
     )
-    return Path(order, stages, pillar_list, overall, current, tuple(recommendations), in_progress)
 
 
 def _reasons(

@@ -16,10 +16,15 @@ class Command(BaseCommand):
             action="store_true",
             help="take the YAML's value even for fields edited in the admin since the last load",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="compare every row even when the files are unchanged since the last load",
+        )
 
-    def handle(self, *args, paths, prefer_yaml, **options):
+    def handle(self, *args, paths, prefer_yaml, force, **options):
         try:
-            report = load_catalog(paths or None, prefer_yaml=prefer_yaml)
+            report = load_catalog(paths or None, prefer_yaml=prefer_yaml, force=force)
         except CatalogError as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
@@ -27,6 +32,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"catalog refused: {count} problem{'s' if count != 1 else ''}; the database was not changed"
             ) from None
+        if report.skipped:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{len(report.files)} file(s) unchanged since the last load, and so is the catalog: "
+                    "nothing to do (--force compares every row anyway)."
+                )
+            )
+            return
         self.stdout.write(f"Read {len(report.files)} file(s).")
         for kind, counts in report.counts.items():
             self.stdout.write(f"  {kind:<10} {counts}")
