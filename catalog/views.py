@@ -1,9 +1,10 @@
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Sum
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from .browse import group_by_stage_and_pillar
+from .browse import group_by_stage_and_pillar, page_window
 from .forms import CatalogFilterForm
 from .models import Pillar, Resource, Stage, Topic
 
@@ -17,11 +18,28 @@ def resource_list(request):
         pillars=Pillar.objects.active().only("slug", "name"),
         topics=Topic.objects.active().only("slug", "name"),
     )
-    resources = list(form.filter(Resource.objects.active().for_listing()))
+    matching = form.filter(Resource.objects.active())
+    stage_totals = {
+        row["stage_id"]: (row["count"], row["hours"])
+        for row in matching.order_by().values("stage_id").annotate(count=Count("id"), hours=Sum("hours"))
+    }
+    window = page_window(sum(count for count, _ in stage_totals.values()), request.GET.get("page"))
+    # The page's slice in SQL, in the order the page groups them: stage, then resources
+    # without a pillar, then each pillar, then the seeds' consensus (see recommendation_order).
+    rows = matching.for_listing().order_by(
+        "stage__position",
+        "stage__slug",
+        F("pillar__position").asc(nulls_first=True),
+        "-source_count",
+        "level",
+        Lower("title"),
+        "id",
+    )[window.offset : window.offset + window.per_page]
     context = {
         "form": form,
-        "groups": group_by_stage_and_pillar(resources),
-        "count": len(resources),
+        "groups": group_by_stage_and_pillar(rows, stage_totals),
+        "count": window.total,
+        "page": window,
         "filtered": bool(form.active_filters),
     }
     # A history-restore request wants the whole page back, not a fragment.

@@ -151,10 +151,10 @@ def test_the_detail_refuses_post(client, shipped_catalog):
 @pytest.mark.parametrize("size", [30, 300])
 def test_the_list_has_a_query_budget(client, django_assert_max_num_queries, size):
     make_catalog(size)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         response = client.get(LIST)
     assert response.context["count"] == size
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         client.get(LIST, {"q": "resource", "pillar": "probability", "free": "on"})
 
 
@@ -165,3 +165,56 @@ def test_the_detail_has_a_query_budget(client, django_assert_max_num_queries, si
         response = client.get(reverse("catalog:detail", args=[f"resource-{size - 7}"]))
     assert response.status_code == 200
     assert len(response.context["resource"].prerequisites.all()) >= 1
+
+
+def card_slugs(response) -> list[str]:
+    return [r.slug for group in response.context["groups"] for p in group.pillars for r in p.resources]
+
+
+def test_a_large_catalog_comes_in_pages_that_together_show_everything_once(client):
+    make_catalog(150)
+    first = client.get(LIST)
+    html = first.content.decode()
+    assert first.context["count"] == 150
+    assert "Showing 1\u201360, page 1 of 3." in html
+    assert 'rel="next" href="?page=2"' in html and 'rel="prev"' not in html
+    seen = []
+    for number in (1, 2, 3):
+        seen += card_slugs(client.get(LIST, {"page": number}))
+    assert len(seen) == 150 and len(set(seen)) == 150
+    last = client.get(LIST, {"page": 3}).content.decode()
+    assert "Showing 121\u2013150, page 3 of 3." in last and 'rel="next"' not in last
+
+
+def test_a_stage_heading_counts_the_whole_result_not_just_the_page(client):
+    make_catalog(150)
+    response = client.get(LIST, {"page": 3})
+    for group in response.context["groups"]:
+        assert group.count == Resource.objects.filter(stage=group.stage).count()
+
+
+@pytest.mark.parametrize("page", ["0", "-4", "99", "two", "1e9", ""])
+def test_a_page_number_out_of_range_or_not_a_number_shows_the_nearest_page(client, page):
+    make_catalog(150)
+    response = client.get(LIST, {"page": page})
+    assert response.status_code == 200
+    assert response.context["page"].number in (1, 3)
+
+
+def test_the_pager_keeps_the_filters_and_changing_a_filter_starts_again(client):
+    make_catalog(300)
+    first = client.get(LIST, {"level": "beginner"}).content.decode()
+    assert 'rel="next" href="?level=beginner&amp;page=2"' in first
+    html = client.get(LIST, {"level": "beginner", "page": 2}).content.decode()
+    assert 'rel="prev" href="?level=beginner&amp;page=1"' in html
+    # The filter form has no page field, so a new filter always shows its first page.
+    assert 'name="page"' not in html
+
+
+def test_the_pager_under_htmx_swaps_only_the_results(client):
+    make_catalog(150)
+    response = client.get(LIST, {"page": 2}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results"')
+    assert "<form" not in html.split('<div id="results"')[0]
+    assert "Showing 61\u2013120" in html
