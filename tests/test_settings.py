@@ -121,3 +121,60 @@ def test_production_sends_the_security_headers(client, settings):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_without_redis_each_process_has_a_memory_cache_and_database_sessions():
+    script = "import mlpath.settings as s; print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.contrib.sessions.backends.db",
+    ]
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis at 127.0.0.1:6379")
+def test_redis_url_shares_one_cache_between_processes():
+    """Two separate processes see each other's cache entries through REDIS_URL."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "mlpath.settings",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+    }
+    setup = (
+        "import django; django.setup(); "
+        "from django.core.cache import cache; from django.conf import settings; "
+    )
+
+    def run(code: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", setup + code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert run("cache.set('mlpath-test-key', 'shared', 30); print(settings.SESSION_ENGINE)") == (
+        "django.contrib.sessions.backends.cached_db"
+    )
+    assert run("print(cache.get('mlpath-test-key')); cache.delete('mlpath-test-key')") == "shared"
