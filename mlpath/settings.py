@@ -8,6 +8,7 @@ DEBUG=flase stops the process instead of quietly meaning something else.
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "csp",
+    "axes",
     "catalog",
     "mlpath.progress",
     "mlpath.groups",
@@ -83,6 +86,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees the lockout flag that authenticate() leaves on the request.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mlpath.urls"
@@ -150,10 +156,54 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# Content-Security-Policy, sent in every mode so development and the tests meet the
+# same rules as production. Every script and stylesheet is a file under /static/
+# (htmx included, and its inline indicator <style> is switched off in base.html), so
+# nothing inline is allowed and an injected <script> or style="" does not run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
 # Sessions: two weeks, stored in the database, so signing out ends them on the server.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Sign-in throttling (django-axes). The axes backend only refuses locked-out clients;
+# ModelBackend still checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures live in the database so every app server counts the same ones.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+# One wrong password from one place locks only that pair: an attacker cannot lock a
+# learner out from elsewhere, and cannot dodge the count by changing user agent.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Each try during the lock-out restarts the 15 minutes, which is what the 429 page promises.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_RESET_ON_SUCCESS = True
+# We keep failures only; a log of every successful sign-in and its address is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "mlpath.security.locked_out"
+# The client address. django-ipware is not installed, so axes would fall back to
+# REMOTE_ADDR, which behind the TLS proxy is the proxy itself: everyone would share one
+# counter. TRUSTED_PROXY_COUNT says how many proxies in front of the app append to
+# X-Forwarded-For; only that many entries from the right are trusted, because anything
+# further left was written by the client. Leave it at 0 when nothing sits in front.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "mlpath.security.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -210,6 +260,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # axes reports every sign-in at INFO; its warnings (failures, lock-outs) are the ones to keep.
+    "loggers": {"axes": {"level": env_str("AXES_LOG_LEVEL", "WARNING")}},
 }
 
 # Optional shared cache. With REDIS_URL every app server shares one cache (Django's own

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
 from .progress import views as progress_views
+from .security import one_attempt_at_a_time
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,7 +14,11 @@ urlpatterns = [
     path("groups/", include("mlpath.groups.urls")),
     path("accounts/signup/", progress_views.signup, name="signup"),
     path("accounts/delete/", progress_views.delete_account, name="delete_account"),
-    # login, logout (POST only), password_change and password_reset, with our templates.
+    # Both sign-in forms count failures exactly under parallel attempts; these come
+    # before the includes that would otherwise answer the same addresses.
+    path("accounts/login/", one_attempt_at_a_time(auth_views.LoginView.as_view()), name="login"),
+    path("admin/login/", one_attempt_at_a_time(admin.site.login)),
+    # logout (POST only), password_change and password_reset, with our templates.
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,8 +3,11 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +90,20 @@ def test_sign_out_is_post_only(client):
     assert client.get(reverse("logout")).status_code == 405
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("progress:path")).status_code == 302
+
+
+def test_sign_out_ends_the_session_on_the_server(client):
+    User.objects.create_user("ada", password=PASSPHRASE)
+    client.post(LOGIN, {"username": "ada", "password": PASSPHRASE})
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    # Someone who copied the cookie is signed in as ada, as long as the session lives.
+    copy = Client()
+    copy.cookies[settings.SESSION_COOKIE_NAME] = key
+    assert copy.get(reverse("password_change")).status_code == 200
+
+    client.post(reverse("logout"))
+    assert not Session.objects.filter(session_key=key).exists()
+    assert copy.get(reverse("password_change")).status_code == 302
 
 
 def test_signed_in_pages_offer_sign_out_as_a_form(client):

@@ -13,14 +13,16 @@ def test_changing_a_filter_swaps_the_list_and_pushes_the_url(page, live_server, 
 
     page.select_option("#id_stage", "programming")
     page.wait_for_url("**/catalog/?*stage=programming*")
-    page.wait_for_function("document.querySelectorAll('.resource-card').length === 2")
+    # Waits take a function, not a bare expression: Playwright re-polls an expression with
+    # eval(), which the Content-Security-Policy forbids.
+    page.wait_for_function("() => document.querySelectorAll('.resource-card').length === 2")
 
     assert page.evaluate("window.__sameDocument") is True
     assert "Learn Python: Full Course for Beginners" in page.locator("#results").inner_text()
 
     page.fill("#id_q", "intermediate")
     page.wait_for_url("**q=intermediate*")
-    page.wait_for_function("document.querySelectorAll('.resource-card').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('.resource-card').length === 1")
     assert page.evaluate("window.__sameDocument") is True
 
     # The pushed URL is bookmarkable: loading it afresh shows the same list.

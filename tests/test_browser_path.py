@@ -99,7 +99,7 @@ def test_a_catalog_card_marks_progress_in_place(page, live_server, shipped_catal
     card = page.locator("#status-seeing-theory")
     card.get_by_role("button", name="Start").click()
     page.wait_for_function(
-        "document.querySelector('#status-seeing-theory .status-badge').innerText === 'In progress'"
+        "() => document.querySelector('#status-seeing-theory .status-badge').innerText === 'In progress'"
     )
     assert page.evaluate("window.__sameDocument") is True
     page.goto(f"{live_server.url}/path/")

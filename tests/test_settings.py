@@ -39,6 +39,12 @@ def _settings_with(env: dict) -> subprocess.CompletedProcess:
     )
 
 
+def test_a_negative_proxy_count_is_an_error():
+    result = _settings_with({"TRUSTED_PROXY_COUNT": "-1"})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr
+
+
 def test_debug_maybe_is_an_error_not_false():
     result = _settings_with({"DEBUG": "maybe"})
     assert result.returncode != 0
@@ -121,6 +127,7 @@ def test_production_sends_the_security_headers(client, settings):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "default-src 'self'" in response["Content-Security-Policy"]
 
 
 def _redis_reachable() -> bool:
@@ -178,3 +185,41 @@ def test_redis_url_shares_one_cache_between_processes():
         "django.contrib.sessions.backends.cached_db"
     )
     assert run("print(cache.get('mlpath-test-key')); cache.delete('mlpath-test-key')") == "shared"
+
+
+CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+
+def _directives(header: str) -> set[str]:
+    return {part.strip() for part in header.split(";")}
+
+
+def test_production_sends_the_content_security_policy(tmp_path):
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "r = Client().get('/healthz', secure=True); print(r.status_code); print(r['Content-Security-Policy'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "mlpath.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "a-long-random-production-key-" + "x" * 40,
+            "ALLOWED_HOSTS": "testserver",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'csp.sqlite3'}",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    status, header = result.stdout.split("\n")[:2]
+    assert status == "200", result.stderr
+    assert _directives(header) == _directives(CSP)
+
+
+@pytest.mark.django_db
+def test_development_sends_the_same_policy(client, settings):
+    settings.DEBUG = True
+    assert _directives(client.get("/healthz")["Content-Security-Policy"]) == _directives(CSP)
