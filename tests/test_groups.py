@@ -476,6 +476,14 @@ def test_members_who_leave_or_delete_their_account_disappear(client, club):
     assert set(dashboard_rows(client, club)) == {"newcomer", "olga"}
 
 
+def test_a_renamed_member_shows_under_their_new_name(client, club):
+    assert "mia" in dashboard_rows(client, club)
+    mia = User.objects.get(username="mia")
+    mia.username = "mia-renamed"
+    mia.save()
+    assert set(dashboard_rows(client, club)) == {"max", "mia-renamed", "olga"}
+
+
 def test_a_role_change_shows_on_the_dashboard(client, club):
     mia = User.objects.get(username="mia")
     assert dashboard_rows(client, club)["mia"].member.role == "member"
