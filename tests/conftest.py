@@ -86,11 +86,14 @@ def shipped_catalog(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_catalog_index():
-    # Each process keeps the catalog index in memory, keyed by the revision token; a test
-    # that rolls back restores the token with the rows, but starting clean keeps tests
-    # independent of the order they run in.
+    # Each process keeps the catalog index and the groups' dashboards in memory, keyed by
+    # revisions. A test that rolls back can bring back a group id and revision number with
+    # other rows behind them, so every test starts clean.
+    from mlpath.groups.progress import forget_groups
     from mlpath.progress.path import forget_catalog
 
     forget_catalog()
+    forget_groups()
     yield
     forget_catalog()
+    forget_groups()

@@ -12,6 +12,8 @@ from mlpath.groups.dashboard import (
     member_rows,
     resource_counts,
     sort_rows,
+    stuck_flags_hold_until,
+    touched_first,
 )
 from mlpath.progress.recommend import Catalog, Item, Learner
 
@@ -127,3 +129,49 @@ def test_sorting(sort, expected):
 )
 def test_csv_cells_cannot_become_formulas(value, cell):
     assert csv_cell(value) == cell
+
+
+def test_stuck_flags_hold_until_the_next_member_crosses_the_threshold():
+    rows = rows_for(
+        member("soon", last=NOW - timedelta(days=10)),
+        member("later", last=NOW - timedelta(days=2)),
+        member("already", last=NOW - timedelta(days=20)),
+        member("done", known=("programming", "math"), last=NOW - timedelta(days=1)),
+    )
+    assert stuck_flags_hold_until(rows, after_days=14) == NOW + timedelta(days=4)
+    assert stuck_flags_hold_until(rows_for(member("x", last=NOW - timedelta(days=20))), after_days=14) is None
+
+
+def test_rows_reuse_an_unchanged_members_path_but_not_a_changed_one(monkeypatch):
+    before = {row.member.name: row for row in rows_for(member("ada", {"py": "done"}), member("bo"))}
+    planned = []
+    real = member_rows.__globals__["recommend"].build_path
+
+    def counting(catalog, learner, **kwargs):
+        planned.append(dict(learner.statuses))
+        return real(catalog, learner, **kwargs)
+
+    monkeypatch.setattr(member_rows.__globals__["recommend"], "build_path", counting)
+    after = member_rows(
+        Catalog.of(ITEMS, stages=("programming", "math"), pillars=("linear-algebra", "probability")),
+        [member("ada", {"py": "done"}, last=NOW), member("bo", {"prob": "done"})],
+        now=NOW,
+        stuck_after_days=14,
+        previous={before[name].member.user_id: before[name] for name in before},
+    )
+    assert planned == [{"prob": "done"}]  # only Bo changed
+    assert after[0].overall == before["ada"].overall and after[0].member.last_activity == NOW
+    assert after[1].overall.percent == 20
+
+
+def test_touched_first_puts_work_in_progress_then_the_most_touched_first():
+    counts = resource_counts(
+        ITEMS,
+        [
+            member("a", {"py": "done", "prob": "done"}),
+            member("b", {"py": "done", "la": "in_progress"}),
+            member("c", {"py": "skipped"}),
+        ],
+    )
+    assert [c.item.slug for c in touched_first(counts)] == ["la", "py", "prob"]
+    assert touched_first(resource_counts(ITEMS, [member("d")])) == []

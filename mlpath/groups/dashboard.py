@@ -62,24 +62,47 @@ def member_rows(
     *,
     now: datetime,
     stuck_after_days: int,
+    previous: Mapping[int, Row] | None = None,
 ) -> list[Row]:
+    """One row per member. A member's path depends on the catalog and their learner data
+    only, so a row in `previous` (by user id, on the same catalog) whose learner data is
+    unchanged keeps its path; name, role, activity and the stuck flag are always fresh."""
+    previous = previous or {}
     rows = []
     for member in members:
-        path = recommend.build_path(catalog, member.learner, limit=1)
-        current = path.next.item if path.next else None
+        known = previous.get(member.user_id)
+        if known is not None and known.member.learner == member.learner:
+            pillars, overall, current = known.pillars, known.overall, known.current
+            finished = known.finished
+        else:
+            path = recommend.build_path(catalog, member.learner, limit=1)
+            pillars, overall, finished = path.pillars, path.overall, path.finished
+            current = path.next.item if path.next else None
         rows.append(
             Row(
                 member=member,
-                pillars=path.pillars,
-                overall=path.overall,
+                pillars=pillars,
+                overall=overall,
                 current=current,
                 current_in_progress=bool(current)
                 and member.learner.statuses.get(current.slug) == recommend.IN_PROGRESS,
-                finished=path.finished,
-                stuck=is_stuck(member, finished=path.finished, now=now, after_days=stuck_after_days),
+                finished=finished,
+                stuck=is_stuck(member, finished=finished, now=now, after_days=stuck_after_days),
             )
         )
     return rows
+
+
+def stuck_flags_hold_until(rows: Iterable[Row], *, after_days: int) -> datetime | None:
+    """The first moment a member not stuck now becomes stuck if nobody does anything; None
+    if no such moment comes. Until then every row's `stuck` flag stays as computed (a
+    stuck member only recovers by changing something, which is new data anyway)."""
+    moments = [
+        (row.member.last_activity or row.member.joined_at) + timedelta(days=after_days)
+        for row in rows
+        if not row.finished and not row.stuck
+    ]
+    return min(moments, default=None)
 
 
 def resource_counts(items: Sequence[recommend.Item], members: Iterable[Member]) -> list[ResourceCount]:
@@ -98,6 +121,13 @@ def resource_counts(items: Sequence[recommend.Item], members: Iterable[Member]) 
         )
         for item in items
     ]
+
+
+def touched_first(counts: Iterable[ResourceCount]) -> list[ResourceCount]:
+    """Resources someone has touched: the most in progress first, since that is where the
+    group is stuck, then the most touched; the catalog's order breaks ties."""
+    touched = [c for c in counts if c.done or c.in_progress or c.skipped]
+    return sorted(touched, key=lambda c: (-c.in_progress, -(c.done + c.in_progress + c.skipped)))
 
 
 def averages(rows: Sequence[Row], pillars: Sequence[str]) -> tuple[list[Average], int]:

@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -16,6 +17,16 @@ def new_invite_code() -> str:
     return secrets.token_urlsafe(32)
 
 
+class StudyGroupQuerySet(models.QuerySet):
+    def touch(self) -> int:
+        """Move the revision of these groups: their dashboards must be computed again.
+
+        Call it in the transaction that made the change, after the change's own writes, so
+        the new revision is never visible before the data it stands for.
+        """
+        return self.update(revision=F("revision") + 1)
+
+
 class StudyGroup(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=80, unique=True)
@@ -25,6 +36,10 @@ class StudyGroup(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves whenever anything the dashboard shows could have changed: see signals.py.
+    revision = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = StudyGroupQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -120,7 +135,9 @@ def set_role(group: StudyGroup, user_id: int, role: str) -> None:
         organizers = _lock_organizers(group)
         if role == Membership.Role.MEMBER and organizers == [user_id]:
             raise LastOrganizer
-        group.memberships.filter(user_id=user_id).update(role=role)
+        # update() sends no post_save, so this moves the revision itself.
+        if group.memberships.filter(user_id=user_id).exclude(role=role).update(role=role):
+            StudyGroup.objects.filter(pk=group.pk).touch()
 
 
 def remove(group: StudyGroup, user_id: int) -> None:

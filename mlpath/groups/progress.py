@@ -1,4 +1,10 @@
-"""Read a whole group's progress in a fixed number of queries, whatever its size."""
+"""A whole group's progress: read in a fixed number of queries, whatever its size, and kept
+per process until the group's revision, the catalog's revision or the clock moves on."""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Max
@@ -10,15 +16,14 @@ from mlpath.progress.path import CatalogView
 from . import dashboard
 
 
-def load_group(group) -> tuple[CatalogView, list, list[dashboard.Member]]:
-    """The catalog, the memberships (users attached) and each member as plain data.
+def load_members(group, catalog: CatalogView) -> list[dashboard.Member]:
+    """Each member as plain data, in name order.
 
-    Nine queries: five for the catalog, one each for memberships, statuses, path settings
-    and last activity. Every per-member query joins through the membership table instead
-    of sending hundreds of ids.
+    Four queries: memberships (users attached), statuses, path settings and last activity.
+    Every per-member query joins through the membership table instead of sending hundreds
+    of ids.
     """
-    catalog = CatalogView.current()
-    memberships = list(
+    memberships = (
         group.memberships.select_related("user")
         .only("id", "role", "joined_at", "user_id", "user__username", "group_id")
         .order_by("user__username")
@@ -35,7 +40,7 @@ def load_group(group) -> tuple[CatalogView, list, list[dashboard.Member]]:
         .annotate(last=Max("changed_at"))
         .values_list("user_id", "last")
     )
-    members = [
+    return [
         dashboard.Member(
             user_id=membership.user_id,
             name=membership.user.username,
@@ -49,13 +54,113 @@ def load_group(group) -> tuple[CatalogView, list, list[dashboard.Member]]:
         )
         for membership in memberships
     ]
-    return catalog, memberships, members
 
 
-def group_rows(catalog: CatalogView, members) -> list[dashboard.Row]:
-    return dashboard.member_rows(
-        catalog.plan,
-        members,
-        now=timezone.now(),
-        stuck_after_days=settings.STUCK_AFTER_DAYS,
+@dataclass
+class GroupProgress:
+    """Everything the dashboard, the CSV and the group page show, computed once."""
+
+    catalog: CatalogView
+    rows: list[dashboard.Row]  # name order
+    averages: list[dashboard.Average]
+    overall: int
+    counts: list[dashboard.ResourceCount]  # touched resources only, busiest first
+    stuck_count: int
+    computed_at: datetime
+    stuck_until: datetime | None
+    _sorted: dict[tuple[str, bool], list[dashboard.Row]] = field(default_factory=dict, repr=False)
+    # HTML that depends on this computation alone, filled in by the views as pages are shown:
+    # user id -> the member's table row, and part name -> the part.
+    row_html: dict[int, str] = field(default_factory=dict, repr=False)
+    rendered: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def compute(
+        cls, group, catalog: CatalogView, *, now: datetime, stuck_after_days: int, previous=None
+    ) -> "GroupProgress":
+        """`previous`, computed on the same catalog, lends the rows of members whose data has
+        not moved: after one member's click only that member is planned again."""
+        members = load_members(group, catalog)
+        earlier = {row.member.user_id: row for row in previous.rows} if previous else {}
+        rows = dashboard.member_rows(
+            catalog.plan, members, now=now, stuck_after_days=stuck_after_days, previous=earlier
+        )
+        pillar_averages, overall = dashboard.averages(rows, catalog.pillars)
+        row_html = {}
+        if previous is not None:
+            row_html = {
+                row.member.user_id: previous.row_html[row.member.user_id]
+                for row in rows
+                if row.member.user_id in previous.row_html and earlier[row.member.user_id] == row
+            }
+        return cls(
+            catalog=catalog,
+            rows=rows,
+            averages=pillar_averages,
+            overall=overall,
+            counts=dashboard.touched_first(dashboard.resource_counts(catalog.items, members)),
+            stuck_count=sum(row.stuck for row in rows),
+            computed_at=now,
+            stuck_until=dashboard.stuck_flags_hold_until(rows, after_days=stuck_after_days),
+            row_html=row_html,
+        )
+
+    def holds_at(self, now: datetime) -> bool:
+        # Earlier than computed (a test travelling in time) is refused too: flags only
+        # ever flip forwards from the moment they were computed.
+        return self.computed_at <= now and (self.stuck_until is None or now < self.stuck_until)
+
+    def sorted_rows(self, sort: str, *, stuck_only: bool = False) -> list[dashboard.Row]:
+        # Two threads may sort at once; both get the same answer, so no lock is needed.
+        key = (sort, stuck_only)
+        if key not in self._sorted:
+            rows = [row for row in self.rows if row.stuck] if stuck_only else self.rows
+            self._sorted[key] = dashboard.sort_rows(rows, sort)
+        return self._sorted[key]
+
+
+# group id -> (key, GroupProgress), least recently used first. Only the latest revision of
+# each group is worth keeping: once the revision moves, the old one is never asked for again.
+_cache: OrderedDict[int, tuple[tuple, GroupProgress]] = OrderedDict()
+_lock = threading.Lock()
+CACHE_GROUPS = 64
+
+
+def group_progress(group) -> GroupProgress:
+    """The group's progress: one query (the catalog's revision) while nothing has changed.
+
+    Order matters. `group` was read first, with its revision; then the catalog token; then
+    the members' data. Every change writes its data and moves the revision in one
+    transaction, so data read after a revision is at least as new as that revision: an
+    entry may hold data newer than its key (harmless) but never older.
+    """
+    token, catalog = CatalogView.current_with_token()
+    stuck_after_days = settings.STUCK_AFTER_DAYS
+    key = (group.revision, token, stuck_after_days)
+    now = timezone.now()
+    with _lock:
+        entry = _cache.get(group.pk)
+        if entry is not None and entry[0] == key and entry[1].holds_at(now):
+            _cache.move_to_end(group.pk)
+            return entry[1]
+    # The previous entry helps only if it was computed on this very catalog.
+    previous = entry[1] if entry is not None and token and entry[1].catalog is catalog else None
+    computed = GroupProgress.compute(
+        group, catalog, now=now, stuck_after_days=stuck_after_days, previous=previous
     )
+    if token:  # no token: the catalog may be mid-change, so the result is good for now only
+        with _lock:
+            newer = _cache.get(group.pk)
+            if newer is not None and newer[0][0] > group.revision:
+                return computed  # a slower request must not put back an older revision
+            _cache[group.pk] = (key, computed)
+            _cache.move_to_end(group.pk)
+            while len(_cache) > CACHE_GROUPS:
+                _cache.popitem(last=False)
+    return computed
+
+
+def forget_groups() -> None:
+    """Drop this process's computed dashboards (tests, and the bench between runs)."""
+    with _lock:
+        _cache.clear()

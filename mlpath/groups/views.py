@@ -1,11 +1,14 @@
 import csv
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -17,7 +20,7 @@ from mlpath.decorators import login_required
 from . import dashboard
 from .forms import DashboardForm, GroupForm
 from .models import LastOrganizer, Membership, StudyGroup, leave, remove, set_role
-from .progress import group_rows, load_group
+from .progress import group_progress
 
 # Access helpers: the view decides, never the template.
 
@@ -90,16 +93,19 @@ def group_new(request):
 def group_detail(request, slug):
     membership = _get_membership(request, slug)
     group = membership.group
-    catalog, memberships, members = load_group(group)
-    rows = group_rows(catalog, members)
-    pillar_averages, overall = dashboard.averages(rows, catalog.pillars)
+    progress = group_progress(group)
+    memberships = list(
+        group.memberships.select_related("user")
+        .only("id", "role", "user_id", "user__username", "group_id")
+        .order_by("user__username")
+    )
     context = {
         "group": group,
         "membership": membership,
         "memberships": memberships,
         "organizer_count": sum(m.is_organizer for m in memberships),
-        "averages": _named(pillar_averages, catalog.names),
-        "overall": overall,
+        "averages": _named(progress.averages, progress.catalog.names),
+        "overall": progress.overall,
         "invite_url": request.build_absolute_uri(reverse("groups:join", args=[group.invite_code]))
         if membership.is_organizer
         else None,
@@ -115,29 +121,42 @@ def group_dashboard(request, slug):
     group = _get_group_for_organizer(request, slug)
     form = DashboardForm(request.GET)
     sort, stuck_only = form.options()
-    catalog, _, members = load_group(group)
-    rows = group_rows(catalog, members)
-    pillar_averages, overall = dashboard.averages(rows, catalog.pillars)
-    shown = dashboard.sort_rows([row for row in rows if row.stuck or not stuck_only], sort)
+    progress = group_progress(group)
+    catalog = progress.catalog
+    shown = progress.sorted_rows(sort, stuck_only=stuck_only)
+    requested = request.GET.get("page")
+    paginator = Paginator(shown, MEMBERS_PER_PAGE)
+    page = paginator.page(_page_number(requested, paginator.num_pages))
+    base = reverse("groups:dashboard", args=[group.slug])
     context = {
         "group": group,
-        "rows": [_row_view(row, catalog) for row in shown],
-        "member_count": len(rows),
-        "stuck_count": sum(row.stuck for row in rows),
+        "rows": [{"row": row, "html": _row_html(progress, row)} for row in page.object_list],
+        "page": page,
+        "page_links": _page_links(base, page, sort, stuck_only),
+        "page_notice": _page_notice(requested, page),
+        "shown_count": len(shown),
+        "member_count": len(progress.rows),
+        "stuck_count": progress.stuck_count,
         "sort": sort,
         "stuck_only": stuck_only,
-        "sort_links": _sort_links(request, sort, stuck_only),
+        "sort_links": _sort_links(base, sort, stuck_only, page.number),
         "pillar_names": [catalog.names.get(slug, slug) for slug in catalog.pillars],
-        "averages": _named(pillar_averages, catalog.names),
-        "chart": _chart(pillar_averages, catalog.names),
-        "overall": overall,
-        "counts": _touched_first(dashboard.resource_counts(catalog.items, members)),
+        "averages_html": _rendered(progress, "averages", lambda: _averages_context(progress)),
+        "overall": progress.overall,
+        "counts": progress.counts[:COUNTS_SHOWN],
+        "counts_html": _rendered(progress, "resource-counts", lambda: _counts_context(progress)),
         "stuck_days": settings.STUCK_AFTER_DAYS,
         "invalid_options": form.is_bound and not form.is_valid(),
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "groups/dashboard.html#member-table", context)
     return render(request, "groups/dashboard.html", context)
+
+
+# A page of rows renders in a few milliseconds whatever the group's size; averages and
+# counts above the table still cover every member.
+MEMBERS_PER_PAGE = 50
+COUNTS_SHOWN = 20
 
 
 def _named(averages, names) -> list[tuple[str, int]]:
@@ -153,30 +172,86 @@ def _chart(averages, names) -> dict:
     return {"bars": bars, "height": 12 * len(bars)}
 
 
-def _touched_first(counts):
-    """Resources someone has touched, the most in progress first: where the group is stuck."""
-    touched = [c for c in counts if c.done or c.in_progress or c.skipped]
-    return sorted(touched, key=lambda c: -c.in_progress)
+def _rendered(progress, part: str, context) -> str:
+    """A part of the dashboard that depends on the computed progress alone, nothing in the
+    request: rendered once per computation and kept with it, since rendering is most of a
+    warm page's time."""
+    html = progress.rendered.get(part)
+    if html is None:
+        html = progress.rendered[part] = render_to_string(f"groups/dashboard.html#{part}", context())
+    return html
 
 
-def _row_view(row: dashboard.Row, catalog) -> dict:
-    by_pillar = dashboard.per_member_pillar(row)
-    return {
-        "row": row,
-        "pillars": [by_pillar.get(slug) for slug in catalog.pillars],
-        "current_url": reverse("catalog:detail", args=[row.current.slug]) if row.current else None,
-    }
+def _averages_context(progress) -> dict:
+    names = progress.catalog.names
+    return {"averages": _named(progress.averages, names), "chart": _chart(progress.averages, names)}
 
 
-def _sort_links(request, sort: str, stuck_only: bool) -> dict[str, str]:
-    """For each column, the link that sorts by it (again: the other way round)."""
-    base = reverse("groups:dashboard", args=[request.resolver_match.kwargs["slug"]])
+def _counts_context(progress) -> dict:
+    return {"counts": progress.counts[:COUNTS_SHOWN], "touched_count": len(progress.counts)}
+
+
+def _row_html(progress, row: dashboard.Row) -> str:
+    """A member's table row, kept like `_rendered` parts; a recomputation keeps the rows of
+    members whose row is unchanged (see GroupProgress.compute)."""
+    html = progress.row_html.get(row.member.user_id)
+    if html is None:
+        by_pillar = dashboard.per_member_pillar(row)
+        entry = {
+            "row": row,
+            "pillars": [by_pillar.get(slug) for slug in progress.catalog.pillars],
+            "current_url": reverse("catalog:detail", args=[row.current.slug]) if row.current else None,
+        }
+        html = progress.row_html[row.member.user_id] = render_to_string(
+            "groups/_member_row.html", {"entry": entry}
+        )
+    return html
+
+
+def _dashboard_url(base: str, sort: str, stuck_only: bool, page: int = 1) -> str:
+    query = {"sort": sort}
+    if stuck_only:
+        query["stuck"] = "1"
+    if page > 1:
+        query["page"] = str(page)
+    return f"{base}?{urlencode(query)}"
+
+
+def _sort_links(base: str, sort: str, stuck_only: bool, page: int) -> dict[str, str]:
+    """For each column, the link that sorts by it (again: the other way round), on the same
+    page; the stuck toggle changes which members there are, so it starts at page one."""
     links = {}
     for name in dashboard.SORTS:
         target = f"-{name}" if sort == name else name
-        links[name] = f"{base}?sort={target}" + ("&stuck=1" if stuck_only else "")
-    links["stuck_toggle"] = f"{base}?sort={sort}" + ("" if stuck_only else "&stuck=1")
+        links[name] = _dashboard_url(base, target, stuck_only, page)
+    links["stuck_toggle"] = _dashboard_url(base, sort, not stuck_only)
     return links
+
+
+def _page_links(base: str, page, sort: str, stuck_only: bool) -> dict[str, str | None]:
+    return {
+        "previous": _dashboard_url(base, sort, stuck_only, page.previous_page_number())
+        if page.has_previous()
+        else None,
+        "next": _dashboard_url(base, sort, stuck_only, page.next_page_number()) if page.has_next() else None,
+    }
+
+
+def _page_number(requested: str | None, pages: int) -> int:
+    """The page asked for, kept between the first and the last; anything else is page one."""
+    try:
+        number = int(requested or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), pages)
+
+
+def _page_notice(requested: str | None, page) -> str:
+    if requested in (None, "", str(page.number)):
+        return ""
+    return (
+        f"There is no page “{requested[:20]}”, so this is page {page.number} of {page.paginator.num_pages}."
+    )
 
 
 @never_cache
@@ -184,8 +259,8 @@ def _sort_links(request, sort: str, stuck_only: bool) -> dict[str, str]:
 @require_safe
 def group_csv(request, slug):
     group = _get_group_for_organizer(request, slug)
-    catalog, _, members = load_group(group)
-    rows = dashboard.sort_rows(group_rows(catalog, members), "name")
+    progress = group_progress(group)
+    catalog, rows = progress.catalog, progress.sorted_rows("name")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{group.slug}-progress.csv"'
     writer = csv.writer(response)

@@ -1,12 +1,36 @@
 """Staff views of learner data: for support questions, read-mostly."""
 
 from django.contrib import admin
+from django.db import transaction
 
 from .models import PathSettings, Progress, StatusChange
+from .signals import learner_changed
+
+
+class TellsListeners(admin.ModelAdmin):
+    """A staff edit moves a learner's path as much as their own click does, so study-group
+    dashboards hear of it the same way."""
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            learner_changed.send(self.model, user=obj.user)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            learner_changed.send(self.model, user=obj.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            users = {row.user for row in queryset.select_related("user")}
+            super().delete_queryset(request, queryset)
+            for user in users:
+                learner_changed.send(self.model, user=user)
 
 
 @admin.register(Progress)
-class ProgressAdmin(admin.ModelAdmin):
+class ProgressAdmin(TellsListeners):
     list_display = ["user", "resource", "status", "started_at", "finished_at", "updated_at"]
     list_filter = ["status", "resource__stage"]
     search_fields = ["user__username", "resource__title", "resource__slug"]
@@ -33,7 +57,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PathSettings)
-class PathSettingsAdmin(admin.ModelAdmin):
+class PathSettingsAdmin(TellsListeners):
     list_display = ["user", "stage_order", "known_stages", "hours_per_week", "updated_at"]
     search_fields = ["user__username"]
     list_select_related = ["user"]

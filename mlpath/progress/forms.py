@@ -3,8 +3,10 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.db import transaction
 
 from .models import PathSettings, Progress, Status
+from .signals import learner_changed
 
 # Long passphrases are welcome; a megabyte of "password" is only a way to burn CPU in the hasher.
 MAX_PASSWORD_LENGTH = 1024
@@ -107,14 +109,17 @@ class PathSettingsForm(forms.Form):
 
     def save(self, user) -> PathSettings:
         # update_or_create: two first saves at once meet the one-to-one constraint, not a 500.
-        return PathSettings.objects.update_or_create(
-            user=user,
-            defaults={
-                "stage_order": self.cleaned_data["order"],
-                "known_stages": self.cleaned_data["known"],
-                "hours_per_week": self.cleaned_data["hours_per_week"],
-            },
-        )[0]
+        with transaction.atomic():
+            path_settings = PathSettings.objects.update_or_create(
+                user=user,
+                defaults={
+                    "stage_order": self.cleaned_data["order"],
+                    "known_stages": self.cleaned_data["known"],
+                    "hours_per_week": self.cleaned_data["hours_per_week"],
+                },
+            )[0]
+            learner_changed.send(PathSettings, user=user)
+            return path_settings
 
 
 class DeleteAccountForm(forms.Form):

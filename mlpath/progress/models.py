@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog.models import Resource
 
 from . import recommend
+from .signals import learner_changed
 
 
 class Status(models.TextChoices):
@@ -126,9 +127,11 @@ class Progress(models.Model):
             now = timezone.now()
             progress.mark(status, now)
             progress.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
-            return StatusChange.objects.create(
+            change = StatusChange.objects.create(
                 user=user, resource=resource, from_status=previous, to_status=status, changed_at=now
             )
+            learner_changed.send(cls, user=user)
+            return change
 
     @classmethod
     def save_note(cls, user, resource, note: str) -> "Progress":
@@ -158,6 +161,8 @@ class Progress(models.Model):
             cls.objects.filter(pk__in=[row.pk for row in rows]).update(
                 status=Status.NOT_STARTED, started_at=None, finished_at=None, updated_at=now
             )
+            if rows:
+                learner_changed.send(cls, user=user)
             return len(rows)
 
 

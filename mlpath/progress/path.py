@@ -41,19 +41,26 @@ class CatalogView:
 
     @classmethod
     def current(cls) -> "CatalogView":
+        return cls.current_with_token()[1]
+
+    @classmethod
+    def current_with_token(cls) -> tuple[str, "CatalogView"]:
         """One query while the catalog is unchanged; the full load (six) after a change.
 
         The index is kept per process. The revision is read before and after loading, and
         kept only if the two agree, so a load that raced a catalog change is never cached.
+        The token comes back empty when the view is not known to match one revision: then
+        nothing computed from it may be cached either.
         """
         token = CatalogRevision.current()
         cached = _cache.get("view")
         if token and cached is not None and cached[0] == token:
-            return cached[1]
+            return token, cached[1]
         view = cls.load()
         if token and CatalogRevision.current() == token:
             _cache["view"] = (token, view)
-        return view
+            return token, view
+        return "", view
 
     @classmethod
     def load(cls) -> "CatalogView":

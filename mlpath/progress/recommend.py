@@ -301,8 +301,12 @@ def stage_bars(catalog: Catalog, learner: Learner, order: Sequence[str], coverag
 def pillar_bars(catalog: Catalog, learner: Learner, coverage=None) -> tuple[Bar, ...]:
     """One bar per pillar that has resources, in the catalog's order, across every stage."""
     coverage = coverage or _Coverage.of(catalog, learner)
+    # Pillars that resources name but the catalog does not list; read off the totals index
+    # rather than a pass over every resource, which the dashboard would pay per member.
     extra = sorted(
-        {item.pillar for item in catalog.items if item.pillar and item.pillar not in catalog.pillars}
+        key[1]
+        for key in catalog.totals
+        if isinstance(key, tuple) and key[0] == "pillar" and key[1] and key[1] not in catalog.pillars
     )
     return tuple(
         coverage.pillar_bar(catalog, slug)

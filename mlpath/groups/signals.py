@@ -1,0 +1,42 @@
+"""Keep each group's revision honest, so a cached dashboard is never older than its data.
+
+Listening here rather than in the views catches every path to a change: the learner's own
+clicks, the admin, and cascades such as a member deleting their account.
+"""
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+
+from mlpath.progress.signals import learner_changed
+
+from .models import Membership, StudyGroup
+
+
+def _learner_changed(sender, user, **kwargs):
+    StudyGroup.objects.filter(memberships__user=user).touch()
+
+
+def _user_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
+    # The dashboard shows usernames; a sign-in saves only last_login and changes nothing shown.
+    if created or raw or (update_fields is not None and "username" not in update_fields):
+        return
+    StudyGroup.objects.filter(memberships__user=instance).touch()
+
+
+def _membership_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        StudyGroup.objects.filter(pk=instance.group_id).touch()
+
+
+def _membership_deleted(sender, instance, origin=None, **kwargs):
+    # Deleting the group itself deletes its memberships: nothing is left to refresh.
+    if isinstance(origin, StudyGroup):
+        return
+    StudyGroup.objects.filter(pk=instance.group_id).touch()
+
+
+def connect() -> None:
+    learner_changed.connect(_learner_changed, dispatch_uid="groups-learner-changed")
+    post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="groups-user-saved")
+    post_save.connect(_membership_saved, sender=Membership, dispatch_uid="groups-membership-saved")
+    post_delete.connect(_membership_deleted, sender=Membership, dispatch_uid="groups-membership-deleted")
