@@ -96,7 +96,12 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so it sees the lockout flag that authenticate() leaves on the request.
     "axes.middleware.AxesMiddleware",
+    # After sessions, CSRF, auth and messages, whose results are part of a page's key.
+    "mlpath.pagecache.PageCacheMiddleware",
 ]
+
+# Pages whose output depends only on what mlpath.pagecache puts in its key.
+PAGE_CACHE_VIEWS = ["home", "catalog:list", "catalog:detail", "progress:path"]
 
 ROOT_URLCONF = "mlpath.urls"
 WSGI_APPLICATION = "mlpath.wsgi.application"

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -139,6 +139,8 @@ class Progress(models.Model):
             progress = cls.locked_for(user, resource)
             progress.note = note
             progress.save(update_fields=["note", "updated_at"])
+            # Only the learner's own pages show notes: no learner_changed for the groups.
+            LearnerStamp.bump(user)
             return progress
 
     @classmethod
@@ -201,3 +203,44 @@ class StatusChange(models.Model):
 
     def undoable(self, now=None) -> bool:
         return not self.via_reset and (now or timezone.now()) - self.changed_at <= self.UNDO_WINDOW
+
+
+class LearnerStamp(models.Model):
+    """Moves whenever anything a learner's own pages show changes: a status, a note, a
+    reset, the path settings. Cached pages are keyed by it (see pagecache.py), so one
+    indexed read tells every process and server whether a page it kept is still right.
+
+    A counter moved in the same transaction as the change: a rolled-back change rolls
+    the counter back with it, so a value never stands for two different states.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self):
+        return f"{self.user_id}@{self.version}"
+
+    @classmethod
+    def current(cls, user) -> int:
+        return cls.objects.filter(user=user).values_list("version", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls, user) -> None:
+        if not cls.objects.filter(user=user).update(version=models.F("version") + 1):
+            # First change ever: 1, never the 0 that "no row" reads as. Two first changes
+            # at once both land here; the loser's insert fails inside its savepoint and it
+            # moves the winner's row instead.
+            try:
+                with transaction.atomic():
+                    cls.objects.create(user=user, version=1)
+            except IntegrityError:
+                cls.objects.filter(user=user).update(version=models.F("version") + 1)
+
+
+def _stamp(sender, user, **kwargs):
+    LearnerStamp.bump(user)
+
+
+learner_changed.connect(_stamp, dispatch_uid="progress-learner-stamp")

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog.models import Resource, Stage
+from mlpath import pagecache
 from mlpath.decorators import login_required
 
 from . import path as learner_path
@@ -31,13 +32,13 @@ def _next_url(request, default: str) -> str:
 
 def _path_context(request) -> dict:
     catalog, path_settings, learner, path = learner_path.path_for_user(request.user)
+    last_change = StatusChange.objects.latest_for(request.user)
+    if last_change is not None and last_change.undoable():
+        # The cached page must not offer Undo after the window closes.
+        left = last_change.changed_at + StatusChange.UNDO_WINDOW - timezone.now()
+        pagecache.keep_for(request, left.total_seconds())
     return learner_path.page_context(
-        catalog,
-        path_settings,
-        learner,
-        path,
-        today=timezone.localdate(),
-        last_change=StatusChange.objects.latest_for(request.user),
+        catalog, path_settings, learner, path, today=timezone.localdate(), last_change=last_change
     )
 
 
