@@ -618,3 +618,28 @@ def test_a_learner_in_two_groups_moves_both_and_deleting_a_group_is_quiet(olga, 
     first.delete()
     assert not Membership.objects.filter(group_id=first.pk).exists()
     assert second.memberships.exists() and other.memberships.exists()
+
+
+def test_the_only_organizer_cannot_delete_their_account_while_others_are_in_the_group(client, olga):
+    group = StudyGroup.create(name="Linear algebra club", description="", organizer=olga)
+    join(group, make_user("maria"))
+    response = client.post(reverse("delete_account"), {"password": "x" * 12})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "You are the only organizer of “Linear algebra club”" in html
+    assert "Nothing was deleted." in html
+    assert User.objects.filter(username="olga").exists()
+    assert roles(group) == {"olga": "organizer", "maria": "member"}
+
+
+def test_with_a_second_organizer_the_account_goes_and_the_group_stays(client, olga):
+    group = StudyGroup.create(name="Linear algebra club", description="", organizer=olga)
+    join(group, make_user("maria"), role="organizer")
+    assert client.post(reverse("delete_account"), {"password": "x" * 12}).status_code == 302
+    assert roles(group) == {"maria": "organizer"}
+
+
+def test_a_group_nobody_else_is_in_goes_with_the_account(client, olga):
+    StudyGroup.create(name="Just me", description="", organizer=olga)
+    assert client.post(reverse("delete_account"), {"password": "x" * 12}).status_code == 302
+    assert not StudyGroup.objects.filter(name="Just me").exists()

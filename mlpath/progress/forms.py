@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from .models import PathSettings, Progress, Status
-from .signals import learner_changed
+from .signals import account_deletion_blockers, learner_changed
 
 # Long passphrases are welcome; a megabyte of "password" is only a way to burn CPU in the hasher.
 MAX_PASSWORD_LENGTH = 1024
@@ -138,3 +138,15 @@ class DeleteAccountForm(forms.Form):
         if len(password) > MAX_PASSWORD_LENGTH or not self.user.check_password(password):
             raise forms.ValidationError("That is not your password. Nothing was deleted.")
         return password
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            reasons = [
+                reason
+                for _receiver, found in account_deletion_blockers.send(type(self.user), user=self.user)
+                for reason in found
+            ]
+            if reasons:
+                raise forms.ValidationError([*reasons, "Nothing was deleted."])
+        return cleaned
