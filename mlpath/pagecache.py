@@ -4,7 +4,7 @@ A page is rendered once and kept under a key made of everything it depends on: t
 and the htmx headers, who is asking (id, name, staff or not), their CSRF secret (the forms
 in the page carry a token made from it), the catalog's revision, the learner's own stamp
 (moved by every status change, note, reset and settings change: see LearnerStamp), and
-today's date (the ETA). Two indexed reads build the key; a hit skips the view entirely.
+today's date (the ETA). One query builds the key; a hit skips the view entirely.
 
 The key is checked against the database on every request, so processes and servers with
 their own memory caches never serve each other's stale pages. A page with a flash message
@@ -19,6 +19,7 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.db.models import Subquery, Value
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -40,13 +41,21 @@ def page_key(request) -> str | None:
     secret = request.META.get("CSRF_COOKIE")
     if not secret or len(messages.get_messages(request)):
         return None
-    token = CatalogRevision.current()
-    if not token:
-        return None  # a catalog written without a revision: never trust a cached page
     user = request.user
+    # The catalog's token and the learner's stamp in one round trip.
+    stamp = LearnerStamp.objects.filter(user_id=user.pk).values("version")[:1]
+    row = (
+        CatalogRevision.objects.filter(pk=CatalogRevision.SINGLETON)
+        .annotate(stamp=Subquery(stamp) if user.is_authenticated else Value(0))
+        .values_list("token", "stamp")
+        .first()
+    )
+    if row is None or not row[0]:
+        return None  # a catalog written without a revision: never trust a cached page
+    token, version = row
     who = "anonymous"
     if user.is_authenticated:
-        who = f"{user.pk}:{user.get_username()}:{int(user.is_staff)}:{LearnerStamp.current(user)}"
+        who = f"{user.pk}:{user.get_username()}:{int(user.is_staff)}:{version or 0}"
     parts = [
         request.get_full_path(),
         request.headers.get("HX-Request", ""),

@@ -34,7 +34,7 @@ def warm(client, url, **kwargs) -> str:
 
 def test_a_status_change_shows_at_once_on_a_kept_path_page(client, alice, django_assert_max_num_queries):
     before = warm(client, PATH)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         assert client.get(PATH).content.decode() == before
     first = path_for_user(alice)[3].next.item
     assert first.title in before

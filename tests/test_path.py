@@ -288,13 +288,13 @@ def test_the_path_page_has_a_fixed_query_budget(
 ):
     client.force_login(_sized(resources, progress_rows))
     # The first request builds this process's catalog index; the next computes the path
-    # and keeps the page; from then on the page comes from the cache after two reads
-    # (the catalog's revision and the learner's stamp) on top of session and user.
+    # and keeps the page; from then on the page comes from the cache after one read (the
+    # catalog's revision and the learner's stamp together) on top of session and user.
     with django_assert_max_num_queries(12):
         assert client.get(PATH).status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         assert client.get(PATH).status_code == 200
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         response = client.get(PATH)
     assert response.status_code == 200
     assert "Why this" in response.content.decode()
