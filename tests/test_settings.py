@@ -39,6 +39,18 @@ def _settings_with(env: dict) -> subprocess.CompletedProcess:
     )
 
 
+def _django(code: str, **env) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh Python with Django set up from the given environment only."""
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "mlpath.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_a_negative_proxy_count_is_an_error():
     result = _settings_with({"TRUSTED_PROXY_COUNT": "-1"})
     assert result.returncode != 0
@@ -78,21 +90,10 @@ def test_sqlite_is_set_up_for_concurrent_writers():
 
 
 def test_sqlite_really_runs_in_wal_mode(tmp_path):
-    code = (
-        "import django; django.setup(); from django.db import connection; "
-        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "mlpath.settings",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'wal.sqlite3'}",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
+    result = _django(
+        "from django.db import connection; "
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'wal.sqlite3'}",
     )
     assert result.stdout.strip() == "wal", result.stderr
 
@@ -195,24 +196,13 @@ def _directives(header: str) -> set[str]:
 
 
 def test_production_sends_the_content_security_policy(tmp_path):
-    code = (
-        "import django; django.setup(); from django.test import Client; "
-        "r = Client().get('/healthz', secure=True); print(r.status_code); print(r['Content-Security-Policy'])"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "mlpath.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": "a-long-random-production-key-" + "x" * 40,
-            "ALLOWED_HOSTS": "testserver",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'csp.sqlite3'}",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
+    result = _django(
+        "from django.test import Client; r = Client().get('/healthz', secure=True); "
+        "print(r.status_code); print(r['Content-Security-Policy'])",
+        DEBUG="0",
+        SECRET_KEY="a-long-random-production-key-" + "x" * 40,
+        ALLOWED_HOSTS="testserver",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'csp.sqlite3'}",
     )
     status, header = result.stdout.split("\n")[:2]
     assert status == "200", result.stderr
