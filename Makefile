@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint setup lock bench clean
+.PHONY: run test lint setup lock bench fuzz clean
 
 # The stamps make a second `make run` skip the install when the locks have not changed.
 $(VENV)/bin/python:
@@ -38,6 +38,10 @@ lint: $(VENV)/.dev
 	@# The production settings must pass Django's deploy check with no warnings at all.
 	DEBUG=0 SECRET_KEY=lint-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
 		ALLOWED_HOSTS=mlpath.example $(PY) manage.py check --deploy --fail-level WARNING
+
+# The loader fuzzing test with 1,000 fresh broken catalogs per property (the suite runs 200).
+fuzz: $(VENV)/.dev
+	LOADER_FUZZ_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz_loader.py $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	$(PY) -m mlpath.bench $(BENCH_ARGS)
