@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint setup lock bench clean
+.PHONY: run test fuzz lint setup lock bench clean
 
 # The stamps make a second `make run` skip the install when the locks have not changed.
 $(VENV)/bin/python:
@@ -30,6 +30,10 @@ run: setup
 
 test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The loader's fuzz tests with 1,000 fresh examples each (CI runs the same 200 every time).
+fuzz: $(VENV)/.dev
+	LOADER_FUZZ_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz_loader.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ returns every problem it finds, not just the first, each with its file and line.
 import difflib
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -18,11 +19,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from .graph import find_cycles
-from .yamlfile import LineDict, LineList, Problem
+from .yamlfile import LineDict, LineList, Problem, quoted
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# NUL and other control characters break PostgreSQL text columns and terminals.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# \Z, not $: "$" also matches before a final newline, and "intro\n" is no slug.
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+# NUL and other control characters break PostgreSQL text columns and terminals;
+# a lone surrogate cannot be encoded to store at all.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# "Did you mean" compares a word with every slug; past this many unknown
+# references the suggestions cost more than they help.
+MAX_SUGGESTIONS = 50
 _url_validator = URLValidator(schemes=["http", "https"])
 
 KIND_LABELS = {
@@ -152,6 +158,14 @@ def _type_name(value) -> str:
     return type(value).__name__
 
 
+def _bad_character(text: str) -> str:
+    found = CONTROL_RE.search(text)
+    if not found:
+        return ""
+    kind = "a lone surrogate" if "\ud800" <= found.group() <= "\udfff" else "a control character"
+    return f"contains {kind} (U+{ord(found.group()):04X})"
+
+
 def _suggest(word: str, options) -> str:
     match = difflib.get_close_matches(str(word), sorted(options), n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
@@ -163,8 +177,8 @@ def _clean_text(value, spec: Field, single_line: bool) -> str:
     text = value.strip()
     if single_line and ("\n" in text or "\r" in text):
         raise ValueError("must fit on one line")
-    if CONTROL_RE.search(text):
-        raise ValueError("contains a control character")
+    if _bad_character(text):
+        raise ValueError(_bad_character(text))
     if spec.max_length and len(text) > spec.max_length:
         raise ValueError(f"is {len(text)} characters long; the limit is {spec.max_length}")
     return text
@@ -187,6 +201,9 @@ def _clean_url(value) -> str:
     url = value.strip()
     if len(url) > 500:
         raise ValueError(f"is {len(url)} characters long; the limit is 500")
+    # Django's URLValidator lets NUL and most other control characters through.
+    if _bad_character(url):
+        raise ValueError(_bad_character(url))
     try:
         _url_validator(url)
     except ValidationError:
@@ -212,7 +229,7 @@ def _clean_value(value, spec: Field):
                 items.append(clean(item))
             except ValueError as exc:
                 raise ValueError(f"item {position}: {exc}") from None
-        repeated = sorted({item for item in items if items.count(item) > 1})
+        repeated = sorted(item for item, count in Counter(items).items() if count > 1)
         if repeated:
             raise ValueError(f"lists {', '.join(map(repr, repeated))} more than once")
         return sorted(items) if spec.type == "refs" else items
@@ -237,9 +254,9 @@ def _clean_value(value, spec: Field):
     if spec.type == "choice":
         allowed = dict(spec.choices)
         if not isinstance(value, str) or value not in allowed:
-            shown = value if isinstance(value, (str, int, float)) else _type_name(value)
+            shown = quoted(value) if isinstance(value, (str, int, float)) else _type_name(value)
             hint = _suggest(value, allowed) if isinstance(value, str) else ""
-            raise ValueError(f"must be one of {', '.join(allowed)}; got {shown!r}{hint}")
+            raise ValueError(f"must be one of {', '.join(allowed)}; got {shown}{hint}")
         return allowed[value]
     raise AssertionError(f"unknown field type {spec.type}")
 
@@ -252,7 +269,7 @@ def _validate_record(kind: str, raw, filename: str, line: int, problems: list) -
         )
         return None
     slug = raw.get("slug") if isinstance(raw.get("slug"), str) else ""
-    shown_slug = slug if len(slug) <= 80 else slug[:77] + "..."
+    shown_slug = slug if not slug or (SLUG_RE.match(slug) and len(slug) <= 80) else quoted(slug)
     specs = {spec.name: spec for spec in SCHEMA[kind]}
     values = {}
     for key in raw:
@@ -356,6 +373,7 @@ def _check_duplicates(records, problems):
 
 def _check_references(records, problems):
     known = {kind: {record.slug for record in items} for kind, items in records.items()}
+    unknown = 0
     for kind, items in records.items():
         for record in items:
             for spec in SCHEMA[kind]:
@@ -366,12 +384,13 @@ def _check_references(records, problems):
                 for target in targets:
                     if target not in known[spec.target]:
                         label = KIND_LABELS[spec.target]
+                        unknown += 1
+                        hint = _suggest(target, known[spec.target]) if unknown <= MAX_SUGGESTIONS else ""
                         problems.append(
                             Problem(
                                 record.file,
                                 record.lines.get(spec.name, record.line),
-                                f"{spec.name}: {label} {target!r} does not exist"
-                                f"{_suggest(target, known[spec.target])}",
+                                f"{spec.name}: {label} {target!r} does not exist{hint}",
                                 record.slug,
                             )
                         )

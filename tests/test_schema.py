@@ -63,8 +63,8 @@ def test_it_reports_yaml_syntax_with_the_line():
     text = HEADER + resource() + "  - slug: [unclosed\n"
     [message] = problems(text)
     assert message == (
-        "cat.yaml:25: YAML syntax: did not find expected ',' or ']' "
-        "(while parsing a flow sequence, which starts on line 24)"
+        "cat.yaml:24: YAML syntax: did not find expected ',' or ']' at the end of the file "
+        "(while parsing a flow sequence)"
     )
 
 
