@@ -21,7 +21,8 @@ from yaml.events import AliasEvent, ScalarEvent, SequenceStartEvent
 from yaml.resolver import Resolver
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-# A catalog file is four levels deep (file, section, record, list of refs).
+# A catalog nests four levels (file, section, record, list of slugs); twenty leaves
+# room and stops "[[[[..." long before Python's recursion limit.
 MAX_DEPTH = 20
 # Python refuses to turn more than 4,300 digits into an int, and long sexagesimal
 # numbers (1:2:3:...) take quadratic time; the catalog's numbers are all short.
@@ -82,20 +83,20 @@ class _Loader(Composer, _Parser, SafeConstructor, Resolver):
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
-        self.depth = 0
+        self.nesting = 0
         self.line_ends = None
         if UNUSUAL_BREAK_RE.search(text):
             self.line_ends = [match.end() for match in LINE_END_RE.finditer(text)]
 
-    def line(self, mark) -> int:
+    def line_at(self, mark) -> int:
         """The line an editor shows for `mark`, counting from 1."""
         if self.line_ends is None:
             return mark.line + 1
         return bisect_right(self.line_ends, mark.index) + 1
 
     def compose_node(self, parent, index):
-        # Composer.compose_node, with the checks above and without the path resolvers
-        # the safe loader never has.
+        # Composer.compose_node with three refusals, and without the anchor table (no
+        # alias may use it) and the path resolvers, which the safe loader never has.
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             raise ComposerError(None, None, "anchors and aliases (*name) are not allowed", event.start_mark)
@@ -107,16 +108,16 @@ class _Loader(Composer, _Parser, SafeConstructor, Resolver):
                 f"tags such as {tag[:40]!r} are not allowed; write the value plainly",
                 event.start_mark,
             )
-        if self.depth == MAX_DEPTH:
+        if self.nesting == MAX_DEPTH:
             raise ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
-        self.depth += 1
+        self.nesting += 1
         if isinstance(event, ScalarEvent):
             node = self.compose_scalar_node(None)
         elif isinstance(event, SequenceStartEvent):
             node = self.compose_sequence_node(None)
         else:
             node = self.compose_mapping_node(None)
-        self.depth -= 1
+        self.nesting -= 1
         return node
 
 
@@ -129,7 +130,7 @@ def quoted(value) -> str:
 def _construct_mapping(loader, node):
     loader.flatten_mapping(node)
     result = LineDict()
-    result.line = loader.line(node.start_mark)
+    result.line = loader.line_at(node.start_mark)
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
@@ -138,14 +139,14 @@ def _construct_mapping(loader, node):
         if key in result:
             raise ConstructorError(None, None, f"duplicate key {quoted(key)}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = loader.line(key_node.start_mark)
+        result.key_lines[key] = loader.line_at(key_node.start_mark)
     return result
 
 
 def _construct_sequence(loader, node):
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = loader.line(node.start_mark)
-    result.item_lines = [loader.line(child.start_mark) for child in node.value]
+    result.line = loader.line_at(node.start_mark)
+    result.item_lines = [loader.line_at(child.start_mark) for child in node.value]
     return result
 
 
@@ -200,7 +201,7 @@ def parse(text: str, filename: str):
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = loader.line(mark) if mark else 0
+        line = loader.line_at(mark) if mark else 0
         reason = exc.problem or "invalid YAML"
         # libyaml reads a line break after the last line, so an error at the very end
         # of the file would name a line the file does not have.
@@ -208,7 +209,7 @@ def parse(text: str, filename: str):
         if line > last:
             line = last
             reason += " at the end of the file"
-        context_line = min(loader.line(exc.context_mark), last) if exc.context_mark else 0
+        context_line = min(loader.line_at(exc.context_mark), last) if exc.context_mark else 0
         if exc.context and context_line and context_line != line:
             reason += f" ({exc.context}, which starts on line {context_line})"
         elif exc.context:

@@ -1,17 +1,21 @@
 """Fuzzing load_catalog: whatever the YAML, it loads cleanly or is refused cleanly.
 
-Every example writes a catalog folder and loads it over the shipped catalog.
-The loader must either refuse it with CatalogError, naming each problem with
-its file (and its line, when the problem has one) and leaving the database as
-it was, or accept it and load something sane that a second load leaves alone.
-Any other exception is a bug.
+Every example writes a catalog folder and loads it over a catalog already in
+the database. The loader must either refuse it with CatalogError, naming each
+problem with its file (and its line, when the problem has one) and leaving the
+database as it was, or accept it and store something sane that a second load
+leaves alone. Any other exception, or a load slower than SLOW_SECONDS, is a bug.
 
-Three sources of catalogs: the shipped fixtures with mutations, a small valid
-catalog generated from scratch (mutated or not), and a hostile extra file
-(alias bombs, deep nesting, huge scalars, random text and bytes).
+Three properties, three sources of catalogs:
+- the shipped fixtures, mutated (wrong types, missing keys, unknown references,
+  cycles, duplicates, odd Unicode, huge strings, raw YAML, broken text and bytes);
+- a small catalog generated valid, which must load, then an edited copy loaded
+  over it (edits that keep it valid, which must load too, or the mutations above);
+- the shipped fixtures beside one hostile file (alias and merge-key bombs, deep
+  nesting, huge scalars and lists, random text, YAML-like soup and bytes).
 
-Each property runs 200 examples, the same ones on every run (derandomized, for
-CI). `make fuzz` runs 1,000 fresh ones: LOADER_FUZZ_PROFILE=fuzz.
+Each runs 200 examples, the same ones every run (derandomized, for CI);
+`make fuzz` runs 1,000 fresh ones each (LOADER_FUZZ_PROFILE=fuzz).
 """
 
 import copy
@@ -19,6 +23,7 @@ import os
 import re
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,9 +33,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from catalog import loader
 from catalog.loader import DEFAULT_PATH, MODELS, CatalogError, load_catalog, read_catalog
 from catalog.models import Resource
 from catalog.schema import CONTROL_RE, SCHEMA, SLUG_RE
+from catalog.yamlfile import Problem
 from tests.test_loader import snapshot
 
 # Not "ci": Hypothesis has a built-in profile of that name which it loads by
@@ -135,119 +142,37 @@ any_value = st.recursive(
 # Raw YAML, spliced into the dumped text in place of a value: things a dumper
 # would never write but a person (or an attacker) might.
 RAW_TOKENS = [
-    "9" * 5000,
-    "-" + "9" * 4400,
-    "0x" + "f" * 4000,
-    "1" + ":59" * 2500,
-    "0b_",
-    "0x_",
-    "0o17",
-    "017",
-    "1_000",
-    "1:30",
-    "+.5",
-    "1.0e+400",
-    ".nan",
-    "-.inf",
-    "~",
-    "=",
-    "<<",
-    "2020-13-45",
-    "2020-02-30",
-    "2020-01-01 25:00:00",
-    "9999-12-31 23:59:60",
-    "2020-01-01 10:00:00 +99:00",
-    "2020-01-01t10:00:00.123456789Z",
-    "!!int foo",
-    "!!float foo",
-    "!!bool maybe",
-    "!!timestamp soon",
-    "!!null something",
-    "!!binary '!!!'",
-    "!!binary aGVsbG8=",
-    "!!set {a, b}",
-    "!!omap [{a: 1}]",
-    "!!pairs [[a, 1]]",
-    "!!str [1]",
-    "!!map [1]",
-    "!!python/object/apply:os.system [echo hi]",
-    "!!python/name:os.system",
-    "!custom value",
-    "! plain",
-    "!<tag:example.com,2000:x> y",
-    "*undefined",
-    "&anchor value",
-    "{<<: {title: merged}}",
-    "{<<: [{a: 1}, {b: 2}]}",
-    "{<<: 5}",
-    "[" * 40 + "]" * 40,
-    "{a: " * 40 + "1" + "}" * 40,
-    "[unclosed",
-    "{unclosed: 1",
-    '"unterminated',
-    "'it''s'",
-    '"\\ud800"',
-    '"\\udfff\\ud800"',
-    '"\\ud83d\\ude00"',
-    '"\\0"',
-    '"\\x85\\u2028"',
-    '"\\U0010FFFF"',
-    '"\\U00110000"',
-    '"bad \\q escape"',
-    '"\\e\\a\\b"',
-    "| ",
-    "> ",
-    "- a",
-    "a: b: c",
-    "? x",
-    "@reserved",
-    "`reserved",
-    "%directive",
-    "--- x",
-    "... x",
-    "yes",
-    "NO",
-    "On",
-    "Null",
-    "'" + "x" * 100_000 + "'",
-    "x" * 100_000,
-]
-PLACEHOLDER = "rawyamlplaceholder{}"
+    # numbers and dates that match YAML's patterns but not Python's int(), float() or date()
+    "9" * 5000, "-" + "9" * 4400, "0x" + "f" * 4000, "1" + ":59" * 2500, "0b_", "0x_", "0o17", "017",
+    "1_000", "1:30", "+.5", "1.0e+400", ".nan", "-.inf", "~", "=", "<<", "yes", "NO", "On", "Null",
+    "2020-13-45", "2020-02-30", "2020-01-01 25:00:00", "9999-12-31 23:59:60",
+    "2020-01-01 10:00:00 +99:00", "2020-01-01t10:00:00.123456789Z",
+    # explicit tags, safe and unsafe
+    "!!int foo", "!!float foo", "!!bool maybe", "!!timestamp soon", "!!null something",
+    "!!binary '!!!'", "!!binary aGVsbG8=", "!!set {a, b}", "!!omap [{a: 1}]", "!!pairs [[a, 1]]",
+    "!!str [1]", "!!map [1]", "!!python/object/apply:os.system [echo hi]", "!!python/name:os.system",
+    "!custom value", "! plain", "!<tag:example.com,2000:x> y",
+    # anchors, aliases, merge keys and nesting
+    "*undefined", "&anchor value", "{<<: {title: merged}}", "{<<: [{a: 1}, {b: 2}]}", "{<<: 5}",
+    "[" * 40 + "]" * 40, "{a: " * 40 + "1" + "}" * 40,
+    # broken syntax and escapes: surrogates, NUL, NEL, beyond U+10FFFF
+    "[unclosed", "{unclosed: 1", '"unterminated', "'it''s'", "| ", "> ", "- a", "a: b: c", "? x",
+    "@reserved", "`reserved", "%directive", "--- x", "... x",
+    '"\\ud800"', '"\\udfff\\ud800"', '"\\ud83d\\ude00"', '"\\0"', '"\\x85\\u2028"', '"\\U0010FFFF"',
+    '"\\U00110000"', '"bad \\q escape"', '"\\e\\a\\b"',
+    # long scalars
+    "'" + "x" * 100_000 + "'", "x" * 100_000,
+]  # fmt: skip
+PLACEHOLDER = "rawyaml{}placeholder"
 
 # Whole lines to splice into a file between its own lines.
 BAD_LINES = [
-    "\t- slug: tabbed",
-    "\tkey: value",
-    "  - [unclosed",
-    "  - {a: 1",
-    "resources: [",
-    "a: &x [1]",
-    "b: *x",
-    "resources: []",
-    "stages: []",
-    "stages:",
-    "---",
-    "...",
-    "%YAML 1.1",
-    "%YAML 2.0",
-    "%TAG ! tag:example.com,2000:",
-    "? complex",
-    ": value",
-    "- - - x",
-    "x" * 2000 + ": 1",
-    "summary: " + "y" * 200_000,
-    "#" + "comment " * 10,
-    "  <<: {slug: merged}",
-    "key: 'unterminated",
-    '"key": "\\uDEAD"',
-    "\ufeffbom: mid-file",
-    "\x00",
-    "\x85",
-    "\u2028",
-    "\r",
-    "",
-    "   ",
-]
+    "\t- slug: tabbed", "\tkey: value", "  - [unclosed", "  - {a: 1", "resources: [", "a: &x [1]", "b: *x",
+    "resources: []", "stages: []", "stages:", "---", "...", "%YAML 1.1", "%YAML 2.0",
+    "%TAG ! tag:example.com,2000:", "? complex", ": value", "- - - x", "x" * 2000 + ": 1",
+    "summary: " + "y" * 200_000, "#" + "comment " * 10, "  <<: {slug: merged}", "key: 'unterminated",
+    '"key": "\\uDEAD"', "\ufeffbom: mid-file", "\x00", "\x85", "\u2028", "\r", "", "   ",
+]  # fmt: skip
 # Bytes that are not UTF-8: a stray continuation byte, 0xFF, a truncated sequence,
 # an encoded surrogate, a code point above U+10FFFF, an overlong NUL.
 BAD_BYTES = [
@@ -265,11 +190,11 @@ BAD_BYTES = [
 # --- writing a catalog folder ------------------------------------------------------------
 
 
+@dataclass
 class Raw:
     """File contents given as text or bytes, written as they are."""
 
-    def __init__(self, content):
-        self.content = content
+    content: str | bytes
 
 
 def _dump(document, raw_tokens: list[str]) -> str:
@@ -668,30 +593,27 @@ def _unrequired(files) -> list[dict]:
     return [record for record in _resources(files) if record["slug"] not in required]
 
 
+def _one_of(draw, records):
+    return draw(st.sampled_from(records)) if records else {}
+
+
 def retitle(draw, files):
-    picked = _pick_record(draw, files)
-    if picked is None:
-        return
-    _, record = picked
+    _, record = _pick_record(draw, files)
     record["title" if "title" in record else "name"] = draw(fine_text)
 
 
 def new_hours(draw, files):
-    if not _resources(files):
-        return  # an earlier edit retired the last one
-    draw(st.sampled_from(_resources(files)))["hours"] = draw(st.integers(1, 99_999).map(lambda n: n / 10))
+    if record := _one_of(draw, _resources(files)):
+        record["hours"] = draw(st.integers(1, 99_999).map(lambda n: n / 10))
 
 
 def new_level(draw, files):
-    if not _resources(files):
-        return
-    draw(st.sampled_from(_resources(files)))["level"] = draw(st.sampled_from(["beginner", "advanced"]))
+    if record := _one_of(draw, _resources(files)):
+        record["level"] = draw(st.sampled_from(["beginner", "advanced"]))
 
 
 def retire_one(draw, files):
-    if not _unrequired(files):
-        return
-    gone = draw(st.sampled_from(_unrequired(files)))
+    gone = _one_of(draw, _unrequired(files))
     for name, section, index in _records(files, "resources"):
         if files[name][section][index] is gone:
             del files[name][section][index]
@@ -699,10 +621,9 @@ def retire_one(draw, files):
 
 
 def rename_one(draw, files):
-    if not _unrequired(files):
-        return
     taken = {record["slug"] for record in _resources(files)}
-    draw(st.sampled_from(_unrequired(files)))["slug"] = draw(slugs.filter(lambda slug: slug not in taken))
+    if record := _one_of(draw, _unrequired(files)):
+        record["slug"] = draw(slugs.filter(lambda slug: slug not in taken))
 
 
 # Edits that keep a generated catalog valid: the update, create and retire paths.
@@ -713,8 +634,9 @@ VALID_EDITS = [retitle, new_hours, new_level, retire_one, rename_one]
 
 
 def _lines_in(path: Path) -> int:
+    """Lines as an editor counts them: a final line break does not start another."""
     text = path.read_bytes().decode("utf-8", "replace")
-    return len(LINE_BREAK_RE.findall(text)) + 1
+    return max(1, len(LINE_BREAK_RE.findall(text)) + (0 if text.endswith(("\n", "\r")) else 1))
 
 
 def assert_names_every_problem(error: CatalogError, paths: list[Path]):
@@ -773,7 +695,7 @@ def check_load(folder: Path, paths: list[Path], must_load=False):
             assert snapshot() == before, "a refused catalog changed the database"
         else:
             assert_loaded_sanely(folder)
-        # Undo an accepted load, so every example starts from the shipped catalog.
+        # Undo an accepted load too, so every example starts from the same database.
         transaction.set_rollback(True)
     assert elapsed < SLOW_SECONDS, f"the load took {elapsed:.1f} s"
     assert snapshot() == before
@@ -827,7 +749,30 @@ def test_a_generated_catalog_loads_and_an_edited_copy_loads_over_it_or_is_refuse
 
 @FUZZ
 @given(content=hostile_files, name=st.sampled_from(EXTRA_NAMES))
-def test_a_hostile_file_beside_the_catalog_is_refused_cleanly(content, name, shipped, folders):
+def test_a_hostile_file_beside_the_catalog_never_crashes_the_loader(content, name, shipped, folders):
     files = {**copy.deepcopy(SHIPPED), name: content if isinstance(content, Raw) else Raw(content)}
     folder = folders()
     check_load(folder, write_folder(folder, files, []))
+
+
+def test_the_snapshot_sees_a_load_and_a_refusal_undoes_a_partial_write(shipped, folders, monkeypatch):
+    """What check_load relies on: the snapshot notices writes, and the loader's savepoint undoes them."""
+    files = copy.deepcopy(SHIPPED)
+    files["resources/calculus.yaml"]["resources"][0]["title"] = "Retitled"
+    folder = folders()
+    write_folder(folder, files, [])
+    before = snapshot()
+    write_kind = loader._Writer._write_kind
+
+    def write_then_refuse(writer, kind):
+        write_kind(writer, kind)
+        if kind == "resources":
+            raise CatalogError([Problem("(test)", 0, "refused after writing")])
+
+    monkeypatch.setattr(loader._Writer, "_write_kind", write_then_refuse)
+    with pytest.raises(CatalogError):
+        load_catalog([folder])
+    assert snapshot() == before
+    monkeypatch.undo()
+    load_catalog([folder])
+    assert snapshot() != before

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,103 @@ def test_the_command_prints_no_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert "resource 'ghost' does not exist" in result.stderr
     assert "catalog refused: 1 problem; the database was not changed" in result.stderr
+
+
+# Found by fuzzing (tests/test_fuzz_loader.py). Each input once crashed the process,
+# raised something other than a refusal, hung, wrote what it should not, or named
+# the wrong line.
+
+
+def test_it_refuses_deep_nesting_instead_of_crashing(tmp_path, shipped):
+    # libyaml's own composer recursed in C and killed the process with SIGSEGV.
+    path = write(tmp_path, "stages: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert f"{path}:1: YAML syntax: nested more than 20 levels deep" in refused(path)
+    assert snapshot() == shipped
+
+
+def test_it_refuses_a_merge_key_bomb_before_expanding_it(tmp_path):
+    # Each "<<" merged the level below twice: 700 bytes grew to 500 MB before any check.
+    levels = [f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}]}}" for i in range(1, 40)]
+    path = write(tmp_path, "\n".join(["m0: &m0 {k: v}", *levels, "<<: *m39"]) + "\n")
+    assert f"{path}:2: YAML syntax: anchors and aliases (*name) are not allowed" in refused(path)
+
+
+@pytest.mark.parametrize(
+    ("hours", "expected"),
+    [
+        ("9" * 5000, "a number 5000 characters long; put it in quotes"),
+        ("0x" + "f" * 4000, "a number 4002 characters long; put it in quotes"),
+        ("0x_", "'0x_' is not a valid number; put it in quotes"),
+        ("2020-13-45", "'2020-13-45' is not a valid date; put it in quotes"),
+        ("2020-01-01 10:00:00 +99:00", "'2020-01-01 10:00:00 +99:00' is not a valid date"),
+        ("!!bool maybe", "tags such as '!!bool' are not allowed"),
+        ("!!timestamp soon", "tags such as '!!timestamp' are not allowed"),
+    ],
+)
+def test_it_refuses_values_python_cannot_build(hours, expected, tmp_path, shipped):
+    path = write(tmp_path, HEADER + resource(hours=hours))
+    assert f"{path}:18: YAML syntax: {expected}" in refused(path)
+    assert snapshot() == shipped
+
+
+def test_it_refuses_a_slug_that_ends_in_a_newline(tmp_path, shipped):
+    # "$" matched before the final newline, so "intro\n" was stored and its page could not be linked.
+    path = write(tmp_path, HEADER + resource(slug='"intro\\n"'))
+    assert f"{path}:11: ['intro\\n'] slug 'intro\\n' is not a slug" in refused(path)
+    assert snapshot() == shipped
+
+
+@pytest.mark.parametrize("url", ['"https://example.com/a\\0b"', '"https://example.com/\\e[31m"'])
+def test_it_refuses_a_url_with_a_control_character(url, tmp_path, shipped):
+    # URLValidator lets these through; PostgreSQL then refused the NUL mid-write.
+    path = write(tmp_path, HEADER + resource(url=url))
+    assert f"{path}:13: [intro] url contains a control character" in refused(path)
+    assert snapshot() == shipped
+
+
+def test_a_long_list_of_references_is_checked_quickly(tmp_path):
+    # The duplicate check was quadratic: 60,000 references took about 40 seconds.
+    ghosts = ", ".join(f"g{i}" for i in range(60_000))
+    path = write(tmp_path, HEADER + resource(prerequisites=f"[{ghosts}, g0]"))
+    started = time.monotonic()
+    message = refused(path)
+    assert time.monotonic() - started < 10
+    assert "prerequisites lists 'g0' more than once" in message
+
+
+def test_many_unknown_references_are_reported_quickly(tmp_path):
+    # "Did you mean" compared every unknown slug with every resource: quadratic.
+    resources = "".join(resource(f"r{i}", prerequisites=f"[ghost-{i}]") for i in range(4000))
+    path = write(tmp_path, HEADER + resources)
+    started = time.monotonic()
+    message = refused(path)
+    assert time.monotonic() - started < 10
+    assert "4000 problems" in message
+
+
+def test_an_error_at_the_end_of_a_file_names_its_last_line(tmp_path):
+    # libyaml counts a line after the final newline; the file has no such line.
+    path = write(tmp_path, HEADER + resource(summary="[unclosed"))
+    assert f"{path}:23: YAML syntax: did not find expected ',' or ']' at the end of the file" in refused(path)
+
+
+def test_line_numbers_count_lines_as_an_editor_does(tmp_path):
+    # YAML also breaks lines at U+2028, which editors show inside a line.
+    path = write(tmp_path, HEADER + resource(title='"Intro\u2028part two"', hours="lots"))
+    assert f"{path}:18: [intro] hours must be a number of hours" in refused(path)
+
+
+def test_a_nul_byte_is_reported_with_its_line(tmp_path):
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(b"stages: []\n# \x00\n")
+    assert f"{path}:2: YAML syntax: character U+0000 is not allowed in YAML" in refused(path)
+
+
+def test_messages_quote_the_input_so_it_cannot_garble_them(tmp_path):
+    # A raw slug printed a bidi override and a line break; a bad choice echoed all of itself.
+    path = write(tmp_path, HEADER + resource(slug='"evil\\u202e\\nslug"', kind="k" * 100_000))
+    message = refused(path)
+    assert "['evil\\u202e\\nslug']" in message
+    assert "\u202e" not in message
+    assert "got 'kkkkk" in message
+    assert "k" * 100 not in message
