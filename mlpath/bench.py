@@ -298,17 +298,9 @@ def catalog_load(yaml_text: str) -> dict[str, float]:
 
 @contextlib.contextmanager
 def _revision_signals_off():
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
     from catalog import signals
 
-    receivers = [(post_save, "save"), (post_delete, "delete")]
-    models = ("Source", "Stage", "Pillar", "Topic", "Resource", "Prerequisite")
-    for signal, action in receivers:
-        for name in models:
-            signal.disconnect(dispatch_uid=f"catalog-revision-{action}-{name}")
-    for through in ("Resource_topics", "Resource_sources"):
-        m2m_changed.disconnect(dispatch_uid=f"catalog-revision-m2m-{through}")
+    signals.disconnect()
     try:
         yield
     finally:

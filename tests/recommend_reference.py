@@ -7,6 +7,7 @@ as the oracle that tests/test_recommend.py checks the indexed version against.
 from collections.abc import Iterable, Mapping, Sequence
 
 from mlpath.progress.recommend import (
+    FINISHED,
     IN_PROGRESS,
     Bar,
     Item,
@@ -15,9 +16,12 @@ from mlpath.progress.recommend import (
     Recommendation,
     _reasons,
     effective_order,
-    is_covered,
     rank,
 )
+
+
+def is_covered(item: Item, learner: Learner) -> bool:
+    return item.stage in learner.known_stages or learner.statuses.get(item.slug) in FINISHED
 
 
 def _bar(slug: str, items: Iterable[Item], learner: Learner, known: bool = False) -> Bar:

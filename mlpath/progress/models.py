@@ -223,10 +223,6 @@ class LearnerStamp(models.Model):
         return f"{self.user_id}@{self.version}"
 
     @classmethod
-    def current(cls, user) -> int:
-        return cls.objects.filter(user=user).values_list("version", flat=True).first() or 0
-
-    @classmethod
     def bump(cls, user) -> None:
         if not cls.objects.filter(user=user).update(version=models.F("version") + 1):
             # First change ever: 1, never the 0 that "no row" reads as. Two first changes

@@ -130,10 +130,6 @@ def effective_order(stage_order: Sequence[str], catalog_stages: Sequence[str]) -
     return tuple(order)
 
 
-def is_covered(item: Item, learner: Learner) -> bool:
-    return item.stage in learner.known_stages or learner.statuses.get(item.slug) in FINISHED
-
-
 @dataclass(frozen=True, eq=False)
 class Catalog:
     """The active catalog with its indexes, built once per catalog version.
