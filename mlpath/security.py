@@ -5,11 +5,12 @@ address, the lock-out page, and a log line for every failed sign-in.
 """
 
 import hashlib
+import hmac
 import ipaddress
 import logging
 from functools import wraps
 
-from axes.helpers import get_client_ip_address, get_client_username, get_cool_off
+from axes.helpers import get_client_ip_address, get_cool_off
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
@@ -45,6 +46,29 @@ def client_ip(request) -> str:
     return remote
 
 
+def recorded_username(request, credentials=None) -> str | None:
+    """The username as the throttle counts it, stores it and logs it.
+
+    People often type their password into the username box. Whatever names no account is
+    therefore kept only as a keyed digest: the same typo still counts towards one lock,
+    and an operator can still see repeats, but neither the database nor the log ever holds
+    the text. A username that belongs to an account is kept as typed, so staff can see who
+    is locked out.
+    """
+    field = get_user_model().USERNAME_FIELD
+    if credentials is not None:
+        typed = credentials.get(field)
+    else:
+        typed = request.POST.get(settings.AXES_USERNAME_FORM_FIELD) if request is not None else None
+    if typed is None:
+        return None
+    typed = str(typed)
+    if typed and get_user_model()._default_manager.filter(**{field: typed}).exists():
+        return typed
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"sign-in\0{typed}".encode(), hashlib.sha256)
+    return f"[no such account {digest.hexdigest()[:12]}]"
+
+
 def _lock_key(username: str, ip: str) -> int:
     digest = hashlib.blake2b(f"sign-in\0{username}\0{ip}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)  # PostgreSQL's advisory locks take a bigint
@@ -68,7 +92,8 @@ def one_attempt_at_a_time(view):
             # IMMEDIATE, which takes the database's one write lock. PostgreSQL gets a lock
             # for this username and address only, so other people's sign-ins do not wait.
             if connection.vendor == "postgresql":
-                key = _lock_key(get_client_username(request) or "", get_client_ip_address(request) or "")
+                typed = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
+                key = _lock_key(typed, get_client_ip_address(request) or "")
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
             return view(request, *args, **kwargs)
@@ -86,9 +111,10 @@ def locked_out(request, original_response=None, credentials=None):
 
 @receiver(user_login_failed, dispatch_uid="mlpath.security.log_failed_sign_in")
 def log_failed_sign_in(sender, credentials, request=None, **kwargs):
-    # Only the username and where the attempt came from; %r keeps a crafted username
-    # from forging extra log lines. Django has already masked the password.
-    username = credentials.get(get_user_model().USERNAME_FIELD, "")
+    # Only the username (a digest when it names no account, since that is often a
+    # password typed in the wrong box) and where the attempt came from; %r keeps a crafted
+    # username from forging extra log lines. Django has already masked the password.
+    username = recorded_username(request, credentials)
     where = client_ip(request) if request is not None else "no request"
     path = request.path if request is not None else "-"
     log.warning("Sign-in failed for username %r from %s at %s", username, where, path)

@@ -209,6 +209,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 AXES_CLIENT_IP_CALLABLE = "mlpath.security.client_ip"
+# A password typed into the username box must not reach the database or the log.
+AXES_USERNAME_CALLABLE = "mlpath.security.recorded_username"
+AXES_SENSITIVE_PARAMETERS = ["username"]  # the form's copy too; the column holds the safe one
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

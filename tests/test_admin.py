@@ -71,3 +71,33 @@ def test_the_admin_refuses_a_prerequisite_loop(shipped_catalog):
 def test_the_admin_accepts_a_harmless_prerequisite(shipped_catalog):
     formset = _formset(Resource.objects.get(slug="islr"), Resource.objects.get(slug="khan-academy-math"))
     assert formset.is_valid(), formset.errors
+
+
+def test_staff_cannot_delete_history_rows(client, staff, shipped_catalog, django_user_model):
+    from mlpath.progress.models import Progress, StatusChange
+
+    learner = django_user_model.objects.create_user("lin", password="a-long-password")
+    change = Progress.change(learner, Resource.objects.first(), "done")
+    assert client.get(f"/admin/progress/statuschange/{change.pk}/delete/").status_code == 403
+    response = client.post(
+        "/admin/progress/statuschange/",
+        {"action": "delete_selected", "_selected_action": [change.pk], "post": "yes"},
+    )
+    assert response.status_code == 200  # the changelist again, with no delete action to run
+    assert "delete_selected" not in response.content.decode()
+    assert StatusChange.objects.filter(pk=change.pk).exists()
+
+
+def test_deleting_a_learner_in_the_admin_takes_their_history_along(
+    client, staff, shipped_catalog, django_user_model
+):
+    from mlpath.progress.models import Progress, StatusChange
+
+    learner = django_user_model.objects.create_user("lin", password="a-long-password")
+    Progress.change(learner, Resource.objects.first(), "done")
+    confirm = client.get(f"/admin/auth/user/{learner.pk}/delete/")
+    assert "Are you sure" in confirm.content.decode()
+    response = client.post(f"/admin/auth/user/{learner.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not django_user_model.objects.filter(pk=learner.pk).exists()
+    assert not StatusChange.objects.filter(user_id=learner.pk).exists()

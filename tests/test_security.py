@@ -27,8 +27,8 @@ def sign_in(client, password, username="ada", **extra):
     return client.post(LOGIN, {"username": username, "password": password}, **extra)
 
 
-def fail(client, times, **extra):
-    return [sign_in(client, WRONG, **extra).status_code for _ in range(times)]
+def fail(client, times, username="ada", **extra):
+    return [sign_in(client, WRONG, username, **extra).status_code for _ in range(times)]
 
 
 def test_it_locks_on_the_fifth_failure_with_a_friendly_429(client, ada):
@@ -103,6 +103,24 @@ def test_every_failure_is_logged_without_the_password(client, ada, caplog):
     assert lines == ["Sign-in failed for username 'ada' from 127.0.0.1 at /accounts/login/"] * 7
     assert all(r.levelno == logging.WARNING for r in caplog.records if r.name == "mlpath.security")
     assert WRONG not in caplog.text
+
+
+def test_a_password_typed_as_the_username_reaches_neither_the_log_nor_the_database(client, ada, caplog):
+    caplog.set_level(logging.INFO)
+    fail(client, 2, username=PASSPHRASE)
+    assert PASSPHRASE not in caplog.text
+    [attempt] = AccessAttempt.objects.all()
+    assert PASSPHRASE not in attempt.username + attempt.post_data + attempt.get_data
+    assert attempt.username.startswith("[no such account ")
+    assert attempt.failures_since_start == 2  # the same typo still counts towards one lock
+    lines = {r.getMessage() for r in caplog.records if r.name == "mlpath.security"}
+    assert lines == {f"Sign-in failed for username {attempt.username!r} from 127.0.0.1 at /accounts/login/"}
+
+
+def test_an_unknown_username_still_locks_after_five_failures(client, db):
+    assert fail(client, 4, username="nobody-here") == [200] * 4
+    assert sign_in(client, WRONG, username="nobody-here").status_code == 429
+    assert sign_in(client, WRONG, username="someone-else").status_code == 200
 
 
 def test_a_crafted_username_cannot_forge_a_log_line(client, db, caplog):

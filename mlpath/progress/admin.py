@@ -1,6 +1,8 @@
 """Staff views of learner data: for support questions, read-mostly."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 
 from .models import PathSettings, Progress, StatusChange
@@ -54,6 +56,23 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LearnerAdmin(UserAdmin):
+    """Deleting an account takes its history with it, as the learner's own "delete my
+    account" does, although staff cannot delete history rows one by one."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(StatusChange._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), LearnerAdmin)
 
 
 @admin.register(PathSettings)
