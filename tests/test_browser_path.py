@@ -106,6 +106,22 @@ def test_a_catalog_card_marks_progress_in_place(page, live_server, shipped_catal
     assert "Seeing Theory" in page.locator("#in-progress").inner_text()
 
 
+def test_only_the_latest_card_keeps_its_undo_and_undo_puts_it_back(page, live_server, shipped_catalog):
+    sign_up(page, live_server.url, "karen")
+    page.goto(f"{live_server.url}/catalog/?pillar=probability")
+    theory, islr = page.locator("#status-seeing-theory"), page.locator("#status-islr")
+    theory.get_by_role("button", name="Start").click()
+    theory.get_by_role("button", name="Undo").wait_for()
+    islr.get_by_role("button", name="Mark done").click()
+    islr.get_by_role("button", name="Undo").wait_for()
+    assert theory.get_by_role("button", name="Undo").count() == 0  # gone without a reload
+    islr.get_by_role("button", name="Undo").click()
+    page.wait_for_function(
+        "() => document.querySelector('#status-islr .status-badge').innerText === 'Not started'"
+    )
+    assert theory.locator(".status-badge").inner_text() == "In progress"
+
+
 def test_a_refused_click_says_so_instead_of_doing_nothing(page, live_server, shipped_catalog):
     sign_up(page, live_server.url, "alan")
     before = next_title(page)

@@ -127,10 +127,12 @@ def test_a_catalog_control_swaps_only_itself(client, alice, shipped_catalog):
         status_url("seeing-theory"), {"status": "in_progress", "next": "/catalog/"}, headers=headers
     )
     html = response.content.decode().strip()
-    assert html.startswith('<form id="status-seeing-theory"')
+    # Itself, plus the order to drop any other card's Undo: only this change can be undone.
+    assert html.startswith('<div hx-swap-oob="delete:.card-undo"></div>\n<form id="status-seeing-theory"')
     assert "next-resource" not in html
     assert "In progress" in html
-    assert 'value="not_started"' in html  # the undo button, back to where it was
+    change = StatusChange.objects.get(user=alice)
+    assert f'name="undo" value="{change.pk}"' in html
     assert statuses(alice) == {"seeing-theory": "in_progress"}
 
 
@@ -152,8 +154,9 @@ def test_undo_puts_the_previous_status_back(client, alice, shipped_catalog):
     client.post(status_url("seeing-theory"), {"status": "done"}, headers=HTMX_PATH)
     block = next_block(client.get(PATH))
     assert "You marked “Seeing Theory” done." in block
-    assert 'name="status" value="in_progress"' in block
-    client.post(status_url("seeing-theory"), {"status": "in_progress"}, headers=HTMX_PATH)
+    done = StatusChange.objects.latest_for(alice)
+    assert f'name="undo" value="{done.pk}"' in block
+    client.post(status_url("seeing-theory"), {"undo": done.pk}, headers=HTMX_PATH)
     assert statuses(alice) == {"seeing-theory": "in_progress"}
     history = list(
         StatusChange.objects.filter(user=alice).order_by("id").values_list("from_status", "to_status")

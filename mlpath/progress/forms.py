@@ -29,7 +29,16 @@ class SignupForm(UserCreationForm):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Status.choices)
+    """A new status, or `undo`: the id of the change to take back (the Undo button)."""
+
+    status = forms.ChoiceField(choices=Status.choices, required=False)
+    undo = forms.IntegerField(required=False, min_value=1)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("status") and data.get("undo") is None:
+            raise forms.ValidationError("Choose a status.")
+        return data
 
 
 class NoteForm(forms.ModelForm):

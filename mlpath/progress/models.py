@@ -125,13 +125,57 @@ class Progress(models.Model):
             if previous == status:
                 return None
             now = timezone.now()
+            before = progress.started_at, progress.finished_at
             progress.mark(status, now)
-            progress.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
-            change = StatusChange.objects.create(
-                user=user, resource=resource, from_status=previous, to_status=status, changed_at=now
-            )
-            learner_changed.send(cls, user=user)
-            return change
+            return progress._logged(previous, before, now)
+
+    @classmethod
+    def undo(cls, user, resource, change_id: int) -> "tuple[StatusChange | None, str]":
+        """Take back the learner's latest change, timestamps and all.
+
+        Only the latest change, within its window, and only while the resource still has
+        the status it set: an Undo button left on screen (another tab, an old card) must
+        not revert something newer. Returns the new change, or None and the reason.
+        """
+        with transaction.atomic():
+            change = StatusChange.objects.filter(user=user, resource=resource, pk=change_id).first()
+            if change is None:
+                return None, "there is no such change of yours to this resource"
+            # With the row locked, nothing newer can land on this resource while we look.
+            progress = cls.locked_for(user, resource)
+            latest = StatusChange.objects.latest_for(user)
+            if latest.pk != change.pk:
+                return None, "a newer change has been made since"
+            if change.via_reset:
+                return None, "it was part of a reset"
+            if not change.undoable():
+                return None, "it is too late to undo it"
+            if progress.status != change.to_status:
+                return None, "the resource has changed since"
+            now = timezone.now()
+            before = progress.started_at, progress.finished_at
+            if change.from_started_at or change.from_finished_at:
+                progress.status = change.from_status
+                progress.started_at, progress.finished_at = change.from_started_at, change.from_finished_at
+            else:  # not started, or history from before the timestamps were kept
+                progress.mark(change.from_status, now)
+            return progress._logged(change.to_status, before, now), ""
+
+    def _logged(self, previous: str, before, now) -> "StatusChange":
+        """Save the new status and write its history row; `before` is what the timestamps
+        were, kept so an undo can put them back exactly."""
+        self.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
+        change = StatusChange.objects.create(
+            user=self.user,
+            resource=self.resource,
+            from_status=previous,
+            to_status=self.status,
+            from_started_at=before[0],
+            from_finished_at=before[1],
+            changed_at=now,
+        )
+        learner_changed.send(Progress, user=self.user)
+        return change
 
     @classmethod
     def save_note(cls, user, resource, note: str) -> "Progress":
@@ -155,6 +199,8 @@ class Progress(models.Model):
                     resource_id=row.resource_id,
                     from_status=row.status,
                     to_status=Status.NOT_STARTED,
+                    from_started_at=row.started_at,
+                    from_finished_at=row.finished_at,
                     changed_at=now,
                     via_reset=True,
                 )
@@ -186,6 +232,9 @@ class StatusChange(models.Model):
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=Status.choices)
     to_status = models.CharField(max_length=20, choices=Status.choices)
+    # The row's timestamps before this change, so an undo restores them, not "now".
+    from_started_at = models.DateTimeField(null=True, blank=True)
+    from_finished_at = models.DateTimeField(null=True, blank=True)
     changed_at = models.DateTimeField(default=timezone.now)
     via_reset = models.BooleanField(default=False, help_text="Written by “reset my progress”, not one click.")
 

@@ -57,20 +57,40 @@ def set_status(request, slug):
         return HttpResponseBadRequest(
             render_to_string("400.html", {"message": _status_error(request.POST.get("status"))}, request)
         )
-    change = Progress.change(request.user, resource, form.cleaned_data["status"])
+    if form.cleaned_data["undo"] is not None:
+        change, refusal = Progress.undo(request.user, resource, form.cleaned_data["undo"])
+        if change is None:
+            return _refused(request, f"That change cannot be undone: {refusal}. Nothing was changed.")
+    else:
+        change = Progress.change(request.user, resource, form.cleaned_data["status"])
     if request.htmx and request.htmx.target == "next-resource":
         # A button on the path page: the recommendation, bars and lists all move.
         return render(request, "progress/_path_update.html", _path_context(request))
     if request.htmx:
         # A control on a catalog page swaps only itself.
-        status = form.cleaned_data["status"]
+        status = change.to_status if change else form.cleaned_data["status"]
         return render(
             request,
             "progress/_status_control.html",
-            {"resource": resource, "status": status, "undo": change, "next": _next_url(request, "")},
+            {
+                "resource": resource,
+                "status": status,
+                "undo": change,
+                "clear_other_undo": True,
+                "next": _next_url(request, ""),
+            },
         )
     if change is not None:
         messages.success(request, f"{learner_path.describe_change(change, resource.title)}.")
+    return redirect(_next_url(request, reverse("progress:path")))
+
+
+def _refused(request, message: str):
+    """A well-formed request we will not carry out: 409, with the reason, and no change."""
+    if request.htmx:
+        context = {"heading": "Nothing to undo", "message": message}
+        return HttpResponse(render_to_string("400.html", context, request), status=409)
+    messages.error(request, message)
     return redirect(_next_url(request, reverse("progress:path")))
 
 

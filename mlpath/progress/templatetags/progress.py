@@ -8,6 +8,9 @@ any length costs two queries, not one per card.
 from dataclasses import dataclass, field
 
 from django import template
+from django.utils import timezone
+
+from mlpath import pagecache
 
 from ..forms import NoteForm
 from ..models import Progress, Status, StatusChange
@@ -35,11 +38,13 @@ def learner_progress(context):
 @register.inclusion_tag("progress/_status_control.html", takes_context=True)
 def status_control(context, resource, book):
     request = context["request"]
-    undo = (
-        book.last_change
-        if book and book.last_change and book.last_change.resource_id == resource.id
-        else None
-    )
+    last = book.last_change if book else None
+    undo = last if last and last.resource_id == resource.id and last.undoable() else None
+    if undo:
+        # A kept copy of this page must not offer Undo after the window closes.
+        pagecache.keep_for(
+            request, (undo.changed_at + StatusChange.UNDO_WINDOW - timezone.now()).total_seconds()
+        )
     return {
         "request": request,
         "resource": resource,
