@@ -1,6 +1,7 @@
 """What there is to learn. No users in here: learners live in mlpath.progress."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.db import models
 from django.db.models import Q
@@ -126,7 +127,9 @@ class Resource(CatalogEntry):
         PAID = "paid", "Paid"
 
     title = models.CharField(max_length=200)
-    url = models.URLField(max_length=500)
+    # Empty when the seeds name a resource without giving its address: we do not guess
+    # one, and the pages offer a web search for the title and creator instead.
+    url = models.URLField(max_length=500, blank=True)
     other_urls = models.JSONField(default=list, blank=True, help_text="Mirrors, playlists, code.")
     creator = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -164,6 +167,15 @@ class Resource(CatalogEntry):
 
     def get_absolute_url(self):
         return reverse("catalog:detail", args=[self.slug])
+
+    @property
+    def search_url(self) -> str:
+        return search_url(self.title, self.creator)
+
+
+def search_url(title: str, creator: str) -> str:
+    """A web search for a resource whose address we do not know."""
+    return "https://duckduckgo.com/?" + urlencode({"q": f"{title} {creator}"})
 
 
 class Prerequisite(models.Model):

@@ -103,7 +103,7 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
     "resources": (
         Field("slug", "slug", required=True),
         Field("title", "line", required=True, max_length=200),
-        Field("url", "url", required=True),
+        Field("url", "url"),  # left out when the seeds give no address
         Field("other_urls", "urls"),
         Field("creator", "line", required=True, max_length=200),
         Field("kind", "choice", required=True, choices=RESOURCE_KINDS),

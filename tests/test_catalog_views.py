@@ -126,6 +126,34 @@ def test_the_detail_shows_everything_about_a_resource(client, shipped_catalog):
     assert "Partial derivatives and gradients" in html
 
 
+def test_a_resource_without_a_known_address_offers_a_search_not_a_guess(client, shipped_catalog):
+    html = client.get(reverse("catalog:detail", args=["calculus-in-35-minutes"])).content.decode()
+    assert "Open the resource" not in html
+    search = "https://duckduckgo.com/?q=Understand+Calculus+in+35+Minutes+The+Organic+Chemistry+Tutor"
+    assert f'href="{search}"' in html
+    assert "Search the web for it" in html
+    assert "gives no address" in html
+
+
+def test_the_path_offers_a_search_when_the_next_resource_has_no_address(client, shipped_catalog):
+    from django.contrib.auth.models import User
+
+    from mlpath.progress.models import Progress
+
+    learner = User.objects.create_user("lee")
+    client.force_login(learner)
+    # Everything but the 35-minute calculus video done: it is the one left to recommend.
+    for resource in Resource.objects.exclude(slug="calculus-in-35-minutes"):
+        Progress.change(learner, resource, "done")
+    html = client.get(reverse("progress:path")).content.decode()
+    block = html[
+        html.index('id="next-resource"') : html.index("</section>", html.index('id="next-resource"'))
+    ]
+    assert "Understand Calculus in 35 Minutes" in block
+    assert 'href="https://duckduckgo.com/?q=Understand+Calculus' in block
+    assert "Open it" not in block
+
+
 def test_the_detail_marks_a_retired_resource(client, shipped_catalog):
     Resource.objects.filter(slug="islr").update(retired=True)
     html = client.get(reverse("catalog:detail", args=["islr"])).content.decode()

@@ -100,7 +100,7 @@ BROKEN = {
         "[a] prerequisite cycle: a -> b -> a",
     ),
     "duplicate slug": (HEADER + resource() + resource(), "duplicate resource slug"),
-    "missing field": (HEADER + resource(url=None), "resource is missing 'url'"),
+    "missing field": (HEADER + resource(creator=None), "resource is missing 'creator'"),
     "bad url": (HEADER + resource(url="not a url"), "url 'not a url' is not a valid http(s) URL"),
     "bad enumeration": (HEADER + resource(cost="cheap"), "cost must be one of free, paid"),
     "wrong type": (HEADER + resource(topics="7"), "topics must be a list, not a number"),

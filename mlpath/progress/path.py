@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.urls import reverse
 
-from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage
+from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, search_url
 
 from . import recommend
 from .models import PathSettings, Progress
@@ -149,6 +149,7 @@ def _item_view(item: recommend.Item, learner: recommend.Learner) -> dict:
         "item": item,
         "status": learner.statuses.get(item.slug, recommend.NOT_STARTED),
         "detail_url": reverse("catalog:detail", args=[item.slug]),
+        "search_url": "" if item.url else search_url(item.title, item.creator),
     }
 
 
