@@ -4,7 +4,9 @@ A page is rendered once and kept under a key made of everything it depends on: t
 and the htmx headers, who is asking (id, name, staff or not), their CSRF secret (the forms
 in the page carry a token made from it), the catalog's revision, the learner's own stamp
 (moved by every status change, note, reset and settings change: see LearnerStamp), and
-today's date (the ETA). One query builds the key; a hit skips the view entirely.
+today's date (the ETA). One query builds the key; a hit skips the view entirely, and
+for a session this process has already seen signed in, it skips loading the session and
+the user too: the same query checks that the session is still alive (see fast_key).
 
 The key is checked against the database on every request, so processes and servers with
 their own memory caches never serve each other's stale pages. A page with a flash message
@@ -18,8 +20,10 @@ import hashlib
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
-from django.db.models import Subquery, Value
+from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -29,6 +33,14 @@ from mlpath.progress.models import LearnerStamp
 DEFAULT_SECONDS = 300
 # Headers a view's own decorators set, which a cached answer must carry again.
 KEPT_HEADERS = ("Content-Type", "Vary", "Cache-Control", "Content-Language")
+# Session keys this process has seen Django's own auth accept: {key: (user id, password hash)}.
+_VOUCHED: dict[str, tuple[int, str]] = {}
+_VOUCHED_MAX = 50_000
+
+
+def forget_sessions() -> None:
+    """Tests: a rolled-back database can hand out the same user ids again."""
+    _VOUCHED.clear()
 
 
 def keep_for(request, seconds: float) -> None:
@@ -37,36 +49,93 @@ def keep_for(request, seconds: float) -> None:
     request.page_cache_seconds = max(0, min(int(seconds), current))
 
 
-def page_key(request) -> str | None:
-    secret = request.META.get("CSRF_COOKIE")
-    if not secret or len(messages.get_messages(request)):
-        return None
-    user = request.user
-    # The catalog's token and the learner's stamp in one round trip.
-    stamp = LearnerStamp.objects.filter(user_id=user.pk).values("version")[:1]
-    row = (
-        CatalogRevision.objects.filter(pk=CatalogRevision.SINGLETON)
-        .annotate(stamp=Subquery(stamp) if user.is_authenticated else Value(0))
-        .values_list("token", "stamp")
-        .first()
+def _state(session_key: str | None, user_id: int | None):
+    """(catalog token, session alive, password, active, username, staff, stamp): one query.
+
+    Raw SQL because building the equivalent ORM query costs more than running it, and a
+    kept page is served on this one query alone.
+    """
+    user = get_user_model()
+    name = user.USERNAME_FIELD
+    sql = (
+        f"SELECT r.token, s.session_key, u.password, u.is_active, u.{name}, u.is_staff, st.version "
+        f"FROM {CatalogRevision._meta.db_table} r "
+        f"LEFT JOIN {Session._meta.db_table} s ON s.session_key = %s AND s.expire_date > %s "
+        f"LEFT JOIN {user._meta.db_table} u ON u.id = %s "
+        f"LEFT JOIN {LearnerStamp._meta.db_table} st ON st.user_id = u.id "
+        "WHERE r.id = %s"
     )
-    if row is None or not row[0]:
-        return None  # a catalog written without a revision: never trust a cached page
-    token, version = row
-    who = "anonymous"
-    if user.is_authenticated:
-        who = f"{user.pk}:{user.get_username()}:{int(user.is_staff)}:{version or 0}"
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session_key, now, user_id, CatalogRevision.SINGLETON])
+        return cursor.fetchone()
+
+
+def _key(request, who: str, token) -> str:
     parts = [
         request.get_full_path(),
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-Target", ""),
         request.headers.get("HX-History-Restore-Request", ""),
         who,
-        secret,
-        token,
+        request.META["CSRF_COOKIE"],
+        str(token),
         timezone.localdate().isoformat(),
     ]
     return "page:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _who(row, user_id) -> str:
+    _token, _alive, _password, _active, username, staff, version = row
+    return f"{user_id}:{username}:{int(bool(staff))}:{version or 0}"
+
+
+def fast_key(request) -> str | None:
+    """The page's key without loading the session or the user, or None when only Django's
+    own auth can say who this is.
+
+    A session key that Django's auth accepted earlier in this process still belongs to the
+    same user: Django never rebinds a key, it issues a new one at sign-in. So the key is
+    good while its session row is alive (sign-out deletes it; expiry is checked), and the
+    user's password hash is the one it was accepted with (a password change signs other
+    sessions out) and the account is active: exactly what auth would check.
+    """
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        row = _state(None, None)
+        return _key(request, "anonymous", row[0]) if row and row[0] else None
+    vouched = _VOUCHED.get(session_key)
+    if vouched is None:
+        return None
+    user_id, password = vouched
+    row = _state(session_key, user_id)
+    if not row or not row[0] or row[1] is None or row[2] != password or not row[3]:
+        _VOUCHED.pop(session_key, None)
+        return None
+    return _key(request, _who(row, user_id), row[0])
+
+
+def page_key(request) -> str | None:
+    """The key after Django's auth has said who is asking; remembers the session for
+    fast_key."""
+    user = request.user
+    if not user.is_authenticated:
+        row = _state(None, None)
+        return _key(request, "anonymous", row[0]) if row and row[0] else None
+    session_key = request.session.session_key
+    row = _state(session_key, user.pk)
+    if not row or not row[0]:
+        return None
+    if session_key and row[1] is not None:
+        if len(_VOUCHED) >= _VOUCHED_MAX:
+            _VOUCHED.clear()
+        _VOUCHED[session_key] = (user.pk, user.password)
+    return _key(request, _who(row, user.pk), row[0])
+
+
+def _cacheable(request) -> bool:
+    # Messages live in a cookie (settings.MESSAGE_STORAGE), so this loads no session.
+    return bool(request.META.get("CSRF_COOKIE")) and not len(messages.get_messages(request))
 
 
 class PageCacheMiddleware:
@@ -81,7 +150,9 @@ class PageCacheMiddleware:
         match = request.resolver_match
         if request.method not in ("GET", "HEAD") or match is None or match.view_name not in self.views:
             return None
-        key = page_key(request)
+        if not _cacheable(request):
+            return None
+        key = fast_key(request) or page_key(request)
         if key is None:
             return None
         hit = cache.get(key)

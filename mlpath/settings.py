@@ -100,6 +100,10 @@ MIDDLEWARE = [
     "mlpath.pagecache.PageCacheMiddleware",
 ]
 
+# Flash messages ride in a signed cookie: a page can tell whether one is waiting without
+# loading the session, which lets mlpath.pagecache serve a kept page on one query.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
 # Pages whose output depends only on what mlpath.pagecache puts in its key.
 PAGE_CACHE_VIEWS = ["home", "catalog:list", "catalog:detail", "progress:path"]
 

@@ -92,12 +92,15 @@ def _fresh_catalog_index():
     from django.core.cache import cache
 
     from mlpath.groups.progress import forget_groups
+    from mlpath.pagecache import forget_sessions
     from mlpath.progress.path import forget_catalog
 
-    forget_catalog()
-    forget_groups()
-    cache.clear()  # the kept pages (mlpath/pagecache.py) are keyed by the same kind of numbers
+    def forget():
+        forget_catalog()
+        forget_groups()
+        forget_sessions()
+        cache.clear()  # the kept pages (mlpath/pagecache.py) are keyed by the same kind of numbers
+
+    forget()
     yield
-    forget_catalog()
-    forget_groups()
-    cache.clear()
+    forget()

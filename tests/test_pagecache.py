@@ -34,7 +34,7 @@ def warm(client, url, **kwargs) -> str:
 
 def test_a_status_change_shows_at_once_on_a_kept_path_page(client, alice, django_assert_max_num_queries):
     before = warm(client, PATH)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):  # no session or user load: see fast_key
         assert client.get(PATH).content.decode() == before
     first = path_for_user(alice)[3].next.item
     assert first.title in before
@@ -93,3 +93,42 @@ def test_a_kept_path_page_stops_offering_undo_when_the_window_closes(client, ali
     assert "Undo" in warm(client, PATH)
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):
         assert "Undo" not in client.get(PATH).content.decode()
+
+
+# A kept page skips loading the session and the user, so it must still notice everything
+# Django's own auth would: sign-out elsewhere, expiry, a password change, a deactivation.
+
+
+def _sign_out_elsewhere(user):
+    from django.contrib.sessions.models import Session
+
+    Session.objects.all().delete()
+
+
+def _expire(user):
+    from django.contrib.sessions.models import Session
+
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+
+def _new_password(user):
+    user.set_password("a brand new passphrase")
+    user.save()
+
+
+def _deactivate(user):
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+
+@pytest.mark.parametrize("change", [_sign_out_elsewhere, _expire, _new_password, _deactivate])
+@pytest.mark.parametrize("url", [PATH, reverse("catalog:list"), reverse("home")])
+def test_a_kept_page_is_not_served_to_a_session_that_auth_would_refuse(client, alice, change, url):
+    page = warm(client, url)
+    assert "alice" in page
+    change(alice)
+    response = client.get(url)
+    if url == PATH:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == 200
+        assert "alice" not in response.content.decode()  # the signed-out version of the page
