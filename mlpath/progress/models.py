@@ -114,7 +114,9 @@ class Progress(models.Model):
         """The learner's row for `resource`, created if need be and locked until the
         transaction ends. Two simultaneous first clicks meet the unique constraint: the
         loser's insert fails inside its savepoint and it reads the winner's row instead."""
-        return cls.objects.select_for_update().get_or_create(user=user, resource=resource)[0]
+        row = cls.objects.select_for_update().get_or_create(user=user, resource=resource)[0]
+        row.user, row.resource = user, resource  # already in hand: no query to load them again
+        return row
 
     @classmethod
     def change(cls, user, resource, status: str) -> "StatusChange | None":
@@ -166,14 +168,15 @@ class Progress(models.Model):
         were, kept so an undo can put them back exactly."""
         self.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
         change = StatusChange.objects.create(
-            user=self.user,
-            resource=self.resource,
+            user_id=self.user_id,
+            resource_id=self.resource_id,
             from_status=previous,
             to_status=self.status,
             from_started_at=before[0],
             from_finished_at=before[1],
             changed_at=now,
         )
+        change.user, change.resource = self.user, self.resource  # the page prints them
         learner_changed.send(Progress, user=self.user)
         return change
 

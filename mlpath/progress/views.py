@@ -30,9 +30,10 @@ def _next_url(request, default: str) -> str:
     return default
 
 
-def _path_context(request) -> dict:
+def _path_context(request, last_change=None) -> dict:
+    """`last_change`: the change this request just made, when it made one (saves a query)."""
     catalog, path_settings, learner, path = learner_path.path_for_user(request.user)
-    last_change = StatusChange.objects.latest_for(request.user)
+    last_change = last_change or StatusChange.objects.latest_for(request.user)
     if last_change is not None and last_change.undoable():
         # The cached page must not offer Undo after the window closes.
         left = last_change.changed_at + StatusChange.UNDO_WINDOW - timezone.now()
@@ -65,7 +66,7 @@ def set_status(request, slug):
         change = Progress.change(request.user, resource, form.cleaned_data["status"])
     if request.htmx and request.htmx.target == "next-resource":
         # A button on the path page: the recommendation, bars and lists all move.
-        return render(request, "progress/_path_update.html", _path_context(request))
+        return render(request, "progress/_path_update.html", _path_context(request, change))
     if request.htmx:
         # A control on a catalog page swaps only itself.
         status = change.to_status if change else form.cleaned_data["status"]
