@@ -90,6 +90,11 @@ def _who(row, user_id) -> str:
     return f"{user_id}:{username}:{int(bool(staff))}:{version or 0}"
 
 
+def _anonymous_key(request) -> str | None:
+    row = _state(None, None)
+    return _key(request, "anonymous", row[0]) if row and row[0] else None
+
+
 def fast_key(request) -> str | None:
     """The page's key without loading the session or the user, or None when only Django's
     own auth can say who this is.
@@ -102,8 +107,7 @@ def fast_key(request) -> str | None:
     """
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     if not session_key:
-        row = _state(None, None)
-        return _key(request, "anonymous", row[0]) if row and row[0] else None
+        return _anonymous_key(request)
     vouched = _VOUCHED.get(session_key)
     if vouched is None:
         return None
@@ -120,8 +124,7 @@ def page_key(request) -> str | None:
     fast_key."""
     user = request.user
     if not user.is_authenticated:
-        row = _state(None, None)
-        return _key(request, "anonymous", row[0]) if row and row[0] else None
+        return _anonymous_key(request)
     session_key = request.session.session_key
     row = _state(session_key, user.pk)
     if not row or not row[0]:

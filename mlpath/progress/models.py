@@ -256,6 +256,10 @@ class StatusChange(models.Model):
     def undoable(self, now=None) -> bool:
         return not self.via_reset and (now or timezone.now()) - self.changed_at <= self.UNDO_WINDOW
 
+    def undo_seconds_left(self, now=None) -> float:
+        """How long a page offering this Undo stays true (for the page cache)."""
+        return (self.changed_at + self.UNDO_WINDOW - (now or timezone.now())).total_seconds()
+
 
 class LearnerStamp(models.Model):
     """Moves whenever anything a learner's own pages show changes: a status, a note, a

@@ -36,8 +36,7 @@ def _path_context(request, last_change=None) -> dict:
     last_change = last_change or StatusChange.objects.latest_for(request.user)
     if last_change is not None and last_change.undoable():
         # The cached page must not offer Undo after the window closes.
-        left = last_change.changed_at + StatusChange.UNDO_WINDOW - timezone.now()
-        pagecache.keep_for(request, left.total_seconds())
+        pagecache.keep_for(request, last_change.undo_seconds_left())
     return learner_path.page_context(
         catalog, path_settings, learner, path, today=timezone.localdate(), last_change=last_change
     )

@@ -8,7 +8,6 @@ any length costs two queries, not one per card.
 from dataclasses import dataclass, field
 
 from django import template
-from django.utils import timezone
 
 from mlpath import pagecache
 
@@ -42,9 +41,7 @@ def status_control(context, resource, book):
     undo = last if last and last.resource_id == resource.id and last.undoable() else None
     if undo:
         # A kept copy of this page must not offer Undo after the window closes.
-        pagecache.keep_for(
-            request, (undo.changed_at + StatusChange.UNDO_WINDOW - timezone.now()).total_seconds()
-        )
+        pagecache.keep_for(request, undo.undo_seconds_left())
     return {
         "request": request,
         "resource": resource,
