@@ -6,9 +6,10 @@ for many learners at once, so the catalog is read once per request, not once per
 """
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, search_url
 
@@ -144,11 +145,37 @@ def describe_change(change, title: str) -> str:
     return _CHANGE_WORDS[change.to_status].format(title)
 
 
+# {(view name, script prefix): the URL split around its slug}. reverse() was a quarter of
+# the time of rendering the path fragment, which links each resource twice; catalog slugs
+# are [a-z0-9-] only (catalog.schema.SLUG_RE), so they need no quoting to be filled in.
+_URL_SHAPES: dict[tuple[str, str], list[str]] = {}
+_SLOT = "slug-slot"
+
+
+def slug_url(view_name: str, slug: str) -> str:
+    """reverse(view_name, args=[slug]), worked out once per view name and then filled in."""
+    key = (view_name, get_script_prefix())
+    shape = _URL_SHAPES.get(key)
+    if shape is None:
+        shape = _URL_SHAPES[key] = reverse(view_name, args=[_SLOT]).split(_SLOT)
+    return slug.join(shape)
+
+
+def hours_label(hours: float) -> str:
+    """What `floatformat:"-1"` prints (no decimals when whole, else one, halves up), without
+    the template's localisation round trip, which several bars pay on every click."""
+    exact = Decimal(repr(float(hours)))
+    if exact == exact.to_integral_value():
+        return str(int(exact))
+    return str(exact.quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
 def _item_view(item: recommend.Item, learner: recommend.Learner) -> dict:
     return {
         "item": item,
         "status": learner.statuses.get(item.slug, recommend.NOT_STARTED),
-        "detail_url": reverse("catalog:detail", args=[item.slug]),
+        "detail_url": slug_url("catalog:detail", item.slug),
+        "status_url": slug_url("progress:set_status", item.slug),
         "search_url": "" if item.url else search_url(item.title, item.creator),
     }
 
@@ -158,15 +185,23 @@ def page_context(
 ) -> dict:
     """Ready-to-print values for the path page and its htmx fragments."""
     hours_per_week = float(path_settings.hours_per_week)
+    # Percentages as text: each is printed three times, and an int would be localized each time.
     stages = [
-        {"bar": bar, "name": catalog.names.get(bar.slug, bar.slug), "current": bar.slug == path.current_stage}
+        {
+            "bar": bar,
+            "percent": str(bar.percent),
+            "name": catalog.names.get(bar.slug, bar.slug),
+            "current": bar.slug == path.current_stage,
+        }
         for bar in path.stages
     ]
     pillars = [
         {
             "bar": bar,
+            "percent": str(bar.percent),
             "name": catalog.names.get(bar.slug, bar.slug),
             "eta": recommend.eta(bar.remaining_hours, hours_per_week, today),
+            "hours_left": hours_label(bar.remaining_hours),
         }
         for bar in path.pillars
     ]
@@ -175,6 +210,7 @@ def page_context(
         next_up = {
             **_item_view(path.next.item, learner),
             "why": path.next.why,
+            "hours": hours_label(path.next.item.hours),
             "opens": [_item_view(item, learner) for item in path.next.opens],
             "stage_name": catalog.names.get(path.next.item.stage, path.next.item.stage),
         }
@@ -185,14 +221,22 @@ def page_context(
         synthesis = [_item_view(item, learner) for item in catalog.items if item.stage == last]
     undo = None
     if last_change is not None and last_change.undoable():
-        undo = {"change": last_change, "text": describe_change(last_change, last_change.resource.title)}
+        undo = {
+            "change": last_change,
+            "text": describe_change(last_change, last_change.resource.title),
+            "status_url": slug_url("progress:set_status", last_change.resource.slug),
+        }
     return {
         "path": path,
         "stages": stages,
         "pillars": pillars,
         "overall": path.overall,
+        "overall_percent": str(path.overall.percent),
+        "path_url": reverse("progress:path"),
         "eta": recommend.eta(path.overall.remaining_hours, hours_per_week, today),
+        "eta_hours": hours_label(path.overall.remaining_hours),
         "hours_per_week": path_settings.hours_per_week,
+        "hours_per_week_label": hours_label(hours_per_week),
         "next_up": next_up,
         "alternatives": [{**_item_view(rec.item, learner), "why": rec.why} for rec in path.alternatives],
         "in_progress": [_item_view(item, learner) for item in path.in_progress],
