@@ -28,19 +28,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from catalog.models import CatalogRevision
+from mlpath import sessionauth
 from mlpath.progress.models import LearnerStamp
 
 DEFAULT_SECONDS = 300
 # Headers a view's own decorators set, which a cached answer must carry again.
 KEPT_HEADERS = ("Content-Type", "Vary", "Cache-Control", "Content-Language")
-# Session keys this process has seen Django's own auth accept: {key: (user id, password hash)}.
-_VOUCHED: dict[str, tuple[int, str]] = {}
-_VOUCHED_MAX = 50_000
-
-
-def forget_sessions() -> None:
-    """Tests: a rolled-back database can hand out the same user ids again."""
-    _VOUCHED.clear()
 
 
 def keep_for(request, seconds: float) -> None:
@@ -99,40 +92,33 @@ def fast_key(request) -> str | None:
     """The page's key without loading the session or the user, or None when only Django's
     own auth can say who this is.
 
-    A session key that Django's auth accepted earlier in this process still belongs to the
-    same user: Django never rebinds a key, it issues a new one at sign-in. So the key is
-    good while its session row is alive (sign-out deletes it; expiry is checked), and the
-    user's password hash is the one it was accepted with (a password change signs other
-    sessions out) and the account is active: exactly what auth would check.
+    For a session sessionauth has vouched for, the same query that reads the key's parts
+    checks what sessionauth checks (session alive, password hash unchanged, account
+    active), so a kept page is served on that one query.
     """
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     if not session_key:
         return _anonymous_key(request)
-    vouched = _VOUCHED.get(session_key)
+    vouched = sessionauth.vouched(session_key)
     if vouched is None:
         return None
     user_id, password = vouched
     row = _state(session_key, user_id)
     if not row or not row[0] or row[1] is None or row[2] != password or not row[3]:
-        _VOUCHED.pop(session_key, None)
+        sessionauth.withdraw(session_key)
         return None
     return _key(request, _who(row, user_id), row[0])
 
 
 def page_key(request) -> str | None:
-    """The key after Django's auth has said who is asking; remembers the session for
-    fast_key."""
+    """The key after auth has said who is asking (and vouched for the session, which
+    lets fast_key answer next time)."""
     user = request.user
     if not user.is_authenticated:
         return _anonymous_key(request)
-    session_key = request.session.session_key
-    row = _state(session_key, user.pk)
+    row = _state(request.session.session_key, user.pk)
     if not row or not row[0]:
         return None
-    if session_key and row[1] is not None:
-        if len(_VOUCHED) >= _VOUCHED_MAX:
-            _VOUCHED.clear()
-        _VOUCHED[session_key] = (user.pk, user.password)
     return _key(request, _who(row, user.pk), row[0])
 
 

@@ -92,8 +92,8 @@ def _fresh_catalog_index():
     from django.core.cache import cache
 
     from mlpath.groups.progress import forget_groups
-    from mlpath.pagecache import forget_sessions
     from mlpath.progress.path import forget_catalog
+    from mlpath.sessionauth import forget_sessions
 
     def forget():
         forget_catalog()
