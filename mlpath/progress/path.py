@@ -8,6 +8,7 @@ for many learners at once, so the catalog is read once per request, not once per
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count
 from django.urls import get_script_prefix, reverse
 
@@ -45,15 +46,16 @@ class CatalogView:
         return cls.current_with_token()[1]
 
     @classmethod
-    def current_with_token(cls) -> tuple[str, "CatalogView"]:
-        """One query while the catalog is unchanged; the full load (six) after a change.
+    def current_with_token(cls, token: str | None = None) -> tuple[str, "CatalogView"]:
+        """One query while the catalog is unchanged (none when the caller has just read the
+        revision, as `token`); the full load (six) after a change.
 
         The index is kept per process. The revision is read before and after loading, and
         kept only if the two agree, so a load that raced a catalog change is never cached.
         The token comes back empty when the view is not known to match one revision: then
         nothing computed from it may be cached either.
         """
-        token = CatalogRevision.current()
+        token = CatalogRevision.current() if token is None else token
         cached = _cache.get("view")
         if token and cached is not None and cached[0] == token:
             return token, cached[1]
@@ -126,11 +128,52 @@ def forget_catalog() -> None:
 
 
 def path_for_user(user) -> tuple[CatalogView, PathSettings, recommend.Learner, recommend.Path]:
-    """Three queries while the catalog is unchanged: its revision, the settings, the statuses."""
-    catalog = CatalogView.current()
-    path_settings = PathSettings.for_user(user)
-    learner = catalog.learner(Progress.objects.statuses(user), path_settings)
+    """Two queries while the catalog is unchanged: its revision with the learner's settings,
+    then their statuses."""
+    token, path_settings, statuses = _learner_rows(user)
+    catalog = CatalogView.current_with_token(token)[1]
+    learner = catalog.learner(statuses, path_settings)
     return catalog, path_settings, learner, catalog.path_for(learner)
+
+
+def _learner_rows(user) -> tuple[str, PathSettings, dict[int, str]]:
+    """(catalog token, settings, {resource id: status}).
+
+    Raw SQL: every status click re-reads these to answer with the new path, and building
+    the three ORM queries cost several times running them. The settings come back as the
+    model (unsaved defaults when the learner has none), converted as the ORM would.
+    """
+    q = connection.ops.quote_name
+    columns = ["id", "stage_order", "known_stages", "hours_per_week"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.token, {', '.join(f'p.{q(column)}' for column in columns)} "
+            f"FROM {q(CatalogRevision._meta.db_table)} r "
+            f"LEFT JOIN {q(PathSettings._meta.db_table)} p ON p.user_id = %s WHERE r.id = %s",
+            [user.pk, CatalogRevision.SINGLETON],
+        )
+        row = cursor.fetchone()
+        cursor.execute(
+            f"SELECT resource_id, status FROM {q(Progress._meta.db_table)} WHERE user_id = %s", [user.pk]
+        )
+        statuses = dict(cursor.fetchall())
+    token, settings_id = (row[0] or "", row[1]) if row else ("", None)
+    if settings_id is None:
+        return token, PathSettings(user=user), statuses
+    json = PathSettings._meta.get_field("stage_order")  # both lists are JSONFields
+    values = [
+        settings_id,
+        *(json.from_db_value(value, None, connection) for value in row[2:4]),
+        _decimal(row[4]),
+    ]
+    path_settings = PathSettings.from_db(connection.alias, columns, values)
+    path_settings.user = user
+    return token, path_settings, statuses
+
+
+def _decimal(value) -> Decimal:
+    # SQLite hands a decimal column back as an int or a float; PostgreSQL as a Decimal.
+    return value if isinstance(value, Decimal) else Decimal(repr(value)).quantize(Decimal("0.1"))
 
 
 _CHANGE_WORDS = {
