@@ -113,12 +113,35 @@ def test_marking_done_under_htmx_returns_only_the_fragments(client, alice, shipp
     html = response.content.decode()
     assert "<html" not in html
     assert html.lstrip().startswith('<section id="next-resource"')
-    for block in ("stage-bars", "pillar-bars", "in-progress", "eta"):
+    # Done moves the bars and the time left; the in-progress list had nothing to lose.
+    for block in ("stage-bars", "pillar-bars", "eta"):
         assert f'id="{block}"' in html
-    assert html.count('hx-swap-oob="true"') == 4
+    assert 'id="in-progress"' not in html
+    assert html.count('hx-swap-oob="true"') == 3
     assert "Intermediate Python Programming Course" in next_block(response)
     assert "Undo" in next_block(response)
     assert statuses(alice) == {"fcc-python-basics": "done"}
+
+
+def test_a_click_re_sends_only_the_sections_it_moved(client, alice, shipped_catalog):
+    def sections(status):
+        html = client.post(status_url("fcc-python-basics"), {"status": status}, headers=HTMX_PATH).content
+        return {
+            block
+            for block in ("stage-bars", "pillar-bars", "eta", "in-progress")
+            if f'id="{block}"'.encode() in html
+        }
+
+    # Starting changes no bar, only the in-progress list.
+    assert sections("in_progress") == {"in-progress"}
+    # Finishing it moves both.
+    assert sections("done") == {"stage-bars", "pillar-bars", "eta", "in-progress"}
+    # Done to skipped: still covered, so nothing but the recommendation moves.
+    assert sections("skipped") == set()
+    # Back to not started uncovers it.
+    assert sections("not_started") == {"stage-bars", "pillar-bars", "eta"}
+    # A repeated click changes nothing and re-sends everything, mending a stale tab.
+    assert sections("not_started") == {"stage-bars", "pillar-bars", "eta", "in-progress"}
 
 
 def test_a_catalog_control_swaps_only_itself(client, alice, shipped_catalog):

@@ -3,7 +3,7 @@
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.text import slugify
@@ -25,6 +25,18 @@ class StudyGroupQuerySet(models.QuerySet):
         the new revision is never visible before the data it stands for.
         """
         return self.update(revision=F("revision") + 1)
+
+    def touch_groups_of(self, user_id: int) -> int:
+        """`filter(memberships__user=...).touch()` in raw SQL: it runs inside every status
+        click, where the ORM spent longer building the statement than the database running it."""
+        q = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {q(StudyGroup._meta.db_table)} SET revision = revision + 1 "
+                f"WHERE id IN (SELECT group_id FROM {q(Membership._meta.db_table)} WHERE user_id = %s)",
+                [user_id],
+            )
+            return cursor.rowcount
 
 
 class StudyGroup(models.Model):

@@ -14,7 +14,7 @@ from .models import Membership, StudyGroup
 
 
 def _learner_changed(sender, user, **kwargs):
-    StudyGroup.objects.filter(memberships__user=user).touch()
+    StudyGroup.objects.touch_groups_of(user.pk)
 
 
 def _user_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):

@@ -188,6 +188,20 @@ def describe_change(change, title: str) -> str:
     return _CHANGE_WORDS[change.to_status].format(title)
 
 
+def moved_by(change) -> dict[str, bool]:
+    """Which parts of the path page besides the next resource a change can move, so a
+    click's answer re-sends only those. Bars and time left count only covered resources
+    (done or skipped); the in-progress list only in-progress ones. No change (a repeated
+    click) re-sends everything, which also mends a page left stale in another tab."""
+    if change is None:
+        return {"bars": True, "in_progress": True}
+    statuses = (change.from_status, change.to_status)
+    return {
+        "bars": (statuses[0] in recommend.FINISHED) != (statuses[1] in recommend.FINISHED),
+        "in_progress": recommend.IN_PROGRESS in statuses,
+    }
+
+
 # {(view name, script prefix): the URL split around its slug}. reverse() was a quarter of
 # the time of rendering the path fragment, which links each resource twice; catalog slugs
 # are [a-z0-9-] only (catalog.schema.SLUG_RE), so they need no quoting to be filled in.

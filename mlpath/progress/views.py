@@ -64,8 +64,9 @@ def set_status(request, slug):
     else:
         change = Progress.change(request.user, resource, form.cleaned_data["status"])
     if request.htmx and request.htmx.target == "next-resource":
-        # A button on the path page: the recommendation, bars and lists all move.
-        return render(request, "progress/_path_update.html", _path_context(request, change))
+        # A button on the path page: the recommendation moves, and whatever else it moved.
+        context = {**_path_context(request, change), "moved": learner_path.moved_by(change)}
+        return render(request, "progress/_path_update.html", context)
     if request.htmx:
         # A control on a catalog page swaps only itself.
         status = change.to_status if change else form.cleaned_data["status"]
