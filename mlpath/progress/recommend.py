@@ -411,14 +411,16 @@ def rank(
     walk of the graph) is only worked out for candidates still tied after rule 5.
     """
     position = {slug: index for index, slug in enumerate(order)}
+    # Rounded once per pillar, not once per candidate: a stage holds thousands of these.
+    balance = {key: round(value, 6) for key, value in pillar_fraction.items()}
+    statuses = learner.statuses
 
     def first_rules(item: Item):
-        stage = current if item.slug in pulled_for and current else item.stage
-        balance = pillar_fraction.get(item.pillar if item.pillar else ("stage", item.stage), 0.0)
+        stage = current if current and item.slug in pulled_for else item.stage
         return (
-            learner.statuses.get(item.slug) != IN_PROGRESS,
+            statuses.get(item.slug) != IN_PROGRESS,
             position.get(stage, len(order)),
-            round(balance, 6),
+            balance.get(item.pillar or ("stage", item.stage), 0.0),
             item.level,
             -item.sources,
         )

@@ -2,7 +2,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -51,7 +51,9 @@ def path_page(request):
 @login_required
 @require_POST
 def set_status(request, slug):
-    resource = get_object_or_404(Resource.objects.only("id", "slug", "title"), slug=slug)
+    resource = Resource.objects.brief(slug)
+    if resource is None:
+        raise Http404("No such resource.")
     form = StatusForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(
