@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 STAGES = ["programming", "projects", "math", "deep-learning"]
 PILLARS = ["foundations", "linear-algebra", "probability", "calculus", "optimization"]
@@ -191,7 +192,10 @@ def _percentile(samples: list[float], share: float) -> float:
 def _request(client, path, headers, post):
     if post is None:
         return client.get(path, headers=headers or {})
-    return client.post(path, next(post), headers=headers or {})
+    # Encoded as htmx sends a form (urlencoded), not as the test client's default multipart.
+    return client.post(
+        path, urlencode(next(post)), content_type="application/x-www-form-urlencoded", headers=headers or {}
+    )
 
 
 def time_page(client, path, repeat, headers=None, post=None) -> Timing:

@@ -50,21 +50,35 @@ def _vouch(session_key: str, user) -> None:
 
 def _fast_user(session_key: str, user_id: int, password: str):
     model = get_user_model()
-    table, pk = model._meta.db_table, model._meta.pk.column
-    columns = ", ".join(
-        f"u.{connection.ops.quote_name(field.column)}" for field in model._meta.concrete_fields
-    )
+    q = connection.ops.quote_name
+    fields = model._meta.concrete_fields
     sql = (
-        f"SELECT {columns} FROM {connection.ops.quote_name(table)} u "
-        f"JOIN {connection.ops.quote_name(Session._meta.db_table)} s "
-        "ON s.session_key = %s AND s.expire_date > %s "
-        f"WHERE u.{connection.ops.quote_name(pk)} = %s"
+        f"SELECT {', '.join(f'u.{q(field.column)}' for field in fields)} FROM {q(model._meta.db_table)} u "
+        f"JOIN {q(Session._meta.db_table)} s ON s.session_key = %s AND s.expire_date > %s "
+        f"WHERE u.{q(model._meta.pk.column)} = %s"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    found = list(model.objects.raw(sql, [session_key, now, user_id]))
-    if not found or found[0].password != password or not getattr(found[0], "is_active", True):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session_key, now, user_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return found[0]
+    user = model.from_db(connection.alias, [field.attname for field in fields], _converted(fields, row))
+    if user.password != password or not getattr(user, "is_active", True):
+        return None
+    return user
+
+
+def _converted(fields, row) -> list:
+    """The row's values as the ORM would hand them over (SQLite returns text for dates and
+    0/1 for booleans), using the same converters the ORM's compiler applies."""
+    values = []
+    for field, value in zip(fields, row, strict=True):
+        column = field.get_col(field.model._meta.db_table)
+        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = convert(value, column, connection)
+        values.append(value)
+    return values
 
 
 def get_user(request):

@@ -8,11 +8,15 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.template.defaultfilters import floatformat
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog.models import Resource
 from mlpath.progress.models import PathSettings, Progress, StatusChange
+from mlpath.progress.path import hours_label, slug_url
 from tests.factories import make_catalog
 
 pytestmark = pytest.mark.django_db
@@ -374,3 +378,30 @@ def test_reset_is_not_offered_as_a_one_click_undo(client, alice, shipped_catalog
         client.post(status_url(slug), {"status": "done"})
     client.post(reverse("progress:reset"))
     assert "Undo" not in next_block(client.get(PATH))
+
+
+@pytest.mark.django_db(False)
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.integers(0, 9999).map(lambda tenths: tenths / 10),
+        st.lists(st.integers(1, 999), max_size=40).map(lambda tenths: sum(t / 10 for t in tenths)),
+        st.floats(0.001, 10_000),  # floatformat gives up and echoes its input far below that
+    )
+)
+def test_hours_print_as_floatformat_printed_them(hours):
+    """The path prints hours itself (one decimal, none when whole, halves up); it must say
+    exactly what the template filter it replaced said, float noise of summed hours included."""
+    assert hours_label(hours) == floatformat(hours, "-1")
+
+
+@pytest.mark.django_db(False)
+@pytest.mark.parametrize("prefix", ["/", "/mlpath/"])
+def test_resource_links_are_what_reverse_gives(prefix):
+    set_script_prefix(prefix)  # behind a proxy that mounts the app under a path
+    try:
+        for view in ("catalog:detail", "progress:set_status"):
+            assert slug_url(view, "mml-book") == reverse(view, args=["mml-book"])
+            assert slug_url(view, "mml-book").startswith(prefix)
+    finally:
+        set_script_prefix("/")
