@@ -347,3 +347,45 @@ def test_the_indexed_recommender_agrees_with_the_plain_one(case, retired):
         (r.item.slug, r.reasons, [o.slug for o in r.opens]) for r in plain.recommendations
     ]
     assert [item.slug for item in indexed.in_progress] == [item.slug for item in plain.in_progress]
+
+
+@st.composite
+def crowded_stages(draw):
+    """Many resources in few stages and pillars, with every level and source count: the
+    ties and cut-offs that the shortlist of the current stage (_best_ready) must get right."""
+    size = draw(st.integers(min_value=5, max_value=80))
+    items = [
+        Item(
+            slug=f"r{index}",
+            title=draw(st.sampled_from(["Alpha", "Beta", f"R{index}"])),
+            stage=draw(st.sampled_from(STAGES[:2])),
+            pillar=draw(st.sampled_from((None, PILLARS[0]))),
+            level=draw(st.integers(1, 3)),
+            sources=draw(st.integers(0, 3)),
+            hours=draw(st.integers(1, 5)),
+            requires=tuple(f"r{dep}" for dep in sorted(draw(st.sets(st.integers(0, index - 1), max_size=2))))
+            if index and draw(st.booleans())
+            else (),
+        )
+        for index in range(size)
+    ]
+    slugs = [item.slug for item in items]
+    statuses = draw(
+        st.dictionaries(st.sampled_from(slugs), st.sampled_from(["in_progress", "done", "skipped"]))
+    )
+    return tuple(items), Learner(statuses=statuses, stage_order=draw(st.permutations(STAGES)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(crowded_stages(), st.integers(1, 6))
+def test_the_shortlist_of_a_crowded_stage_ranks_as_a_full_scan_does(case, limit):
+    from tests import recommend_reference
+
+    items, learner = case
+    indexed = build_path(catalog_of(items, names=NAMES, total_sources=4), learner, limit=limit)
+    plain = recommend_reference.build_path(
+        items, learner, catalog_stages=STAGES, pillars=PILLARS, names=NAMES, total_sources=4, limit=limit
+    )
+    assert [(r.item.slug, r.reasons) for r in indexed.recommendations] == [
+        (r.item.slug, r.reasons) for r in plain.recommendations
+    ]

@@ -158,6 +158,9 @@ class Catalog:
     totals: Mapping[object, tuple[float, int]]
     # stage -> pillar (or None) -> (hours, count): what knowing a whole stage adds to a pillar.
     stage_pillars: Mapping[str, Mapping[str | None, tuple[float, int]]]
+    # stage -> balance group (pillar, or ("stage", slug) without one) -> its resources in
+    # the order of rank's rules 4 and 5, so the best few are found without a full scan.
+    ranked_groups: Mapping[str, Mapping[object, tuple[Item, ...]]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -221,10 +224,56 @@ class Catalog:
                 stage: {pillar: (hours, count) for pillar, (hours, count) in pairs.items()}
                 for stage, pairs in stage_pillars.items()
             },
+            ranked_groups=_ranked_groups(by_stage),
         )
 
     def total(self, key) -> tuple[float, int]:
         return self.totals.get(key, (0.0, 0))
+
+
+def _balance_group(item: Item):
+    """What rank's rule 3 compares: the item's pillar, or its whole stage without one."""
+    return item.pillar or ("stage", item.stage)
+
+
+def _static_rules(item: Item) -> tuple[int, int]:
+    return item.level, -item.sources  # rank's rules 4 and 5
+
+
+def _ranked_groups(by_stage: Mapping[str, Sequence[Item]]) -> dict:
+    out: dict[str, dict[object, list[Item]]] = {}
+    for stage, members in by_stage.items():
+        groups = out.setdefault(stage, {})
+        for item in sorted(members, key=_static_rules):
+            groups.setdefault(_balance_group(item), []).append(item)
+    return {stage: {key: tuple(items) for key, items in groups.items()} for stage, groups in out.items()}
+
+
+def _best_ready(catalog: Catalog, stage: str, covered: set[str], statuses, limit: int) -> list[Item]:
+    """The resources of `stage` that are ready to start and could be among rank's best
+    `limit`, without visiting the whole stage (thousands, at scale, on every click).
+
+    Within one balance group every other rule that comes before the graph is fixed, so
+    rank orders the group's ready resources by (level, sources), the order they are kept
+    in. A ready resource outside its group's first `limit`, and not tied with the last of
+    them, has `limit` better ones in its own group, so it cannot make rank's cut. In-progress
+    resources are left out: `available` adds every one of them anyway.
+    """
+    requires = catalog.requires
+    best: list[Item] = []
+    for members in catalog.ranked_groups.get(stage, {}).values():
+        taken = 0
+        last = None
+        for item in members:
+            if taken >= limit and _static_rules(item) != last:
+                break
+            slug = item.slug
+            if slug in covered or statuses.get(slug) == IN_PROGRESS or not requires[slug] <= covered:
+                continue
+            best.append(item)
+            taken += 1
+            last = _static_rules(item)
+    return best
 
 
 @dataclass
@@ -312,7 +361,11 @@ def pillar_bars(catalog: Catalog, learner: Learner, coverage=None) -> tuple[Bar,
 
 
 def available(
-    catalog: Catalog, learner: Learner, stages: Sequence[Bar], covered: set[str]
+    catalog: Catalog,
+    learner: Learner,
+    stages: Sequence[Bar],
+    covered: set[str],
+    shortlist: Callable[[str], Sequence[Item]] | None = None,
 ) -> tuple[list[Item], dict]:
     """Resources the learner can start now, and for each pulled-forward one, who needs it.
 
@@ -328,32 +381,39 @@ def available(
     the current-stage resource that needs it.
 
     Resources already in progress are always included: the learner chose to start them.
+
+    `shortlist(stage)`, when given, stands in for the scan of the current stage when nothing
+    needs pulling forward (see _best_ready): then only resources that can still win come back.
     """
     current = next((bar.slug for bar in stages if not bar.complete), None)
     requires = catalog.requires
     chosen: dict[str, Item] = {}
     pulled_for: dict[str, str] = {}
     if current is not None:
-        stage_items = [item for item in catalog.by_stage.get(current, ()) if item.slug not in covered]
-        for item in stage_items:
-            if requires[item.slug] <= covered:
-                chosen[item.slug] = item
         # Walk back through uncovered prerequisites that live outside the current stage.
         outside = catalog.outside_needs.get(current, frozenset())
-        stack = [] if outside <= covered else [(item, item) for item in stage_items]
-        seen: set[str] = set()
-        while stack:
-            item, needed_by = stack.pop()
-            for dep in requires[item.slug] - covered:
-                if dep in seen:
-                    continue
-                seen.add(dep)
-                prereq = catalog.by_slug[dep]
-                if prereq.stage != current:
-                    pulled_for.setdefault(dep, needed_by.slug)
-                    if requires[dep] <= covered:
-                        chosen[dep] = prereq
-                stack.append((prereq, needed_by))
+        if shortlist is not None and outside <= covered:
+            # Nothing to pull forward: the caller's best few stand for the whole stage.
+            chosen = {item.slug: item for item in shortlist(current)}
+        else:
+            stage_items = [item for item in catalog.by_stage.get(current, ()) if item.slug not in covered]
+            for item in stage_items:
+                if requires[item.slug] <= covered:
+                    chosen[item.slug] = item
+            stack = [] if outside <= covered else [(item, item) for item in stage_items]
+            seen: set[str] = set()
+            while stack:
+                item, needed_by = stack.pop()
+                for dep in requires[item.slug] - covered:
+                    if dep in seen:
+                        continue
+                    seen.add(dep)
+                    prereq = catalog.by_slug[dep]
+                    if prereq.stage != current:
+                        pulled_for.setdefault(dep, needed_by.slug)
+                        if requires[dep] <= covered:
+                            chosen[dep] = prereq
+                    stack.append((prereq, needed_by))
     for item in _in_progress(catalog, learner):
         chosen[item.slug] = item
     return list(chosen.values()), pulled_for
@@ -453,7 +513,13 @@ def build_path(catalog: Catalog, learner: Learner, *, limit: int = 4) -> Path:
     stage_by_slug = {bar.slug: bar for bar in stages}
     current = next((bar.slug for bar in stages if not bar.complete), None)
 
-    candidates, pulled_for = available(catalog, learner, stages, covered)
+    candidates, pulled_for = available(
+        catalog,
+        learner,
+        stages,
+        covered,
+        shortlist=lambda stage: _best_ready(catalog, stage, covered, learner.statuses, limit),
+    )
     fraction: dict = {bar.slug: bar.fraction for bar in pillar_list}
     fraction.update({("stage", bar.slug): bar.fraction for bar in stages})
     # Only what finishing it makes available now: a dependant in a stage the learner has
