@@ -24,6 +24,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from mlpath import rawsql
+
 # {session key: (user id, password hash)} for keys Django's auth accepted in this process.
 _VOUCHED: dict[str, tuple[int, str]] = {}
 _VOUCHED_MAX = 50_000
@@ -53,8 +55,8 @@ def _fast_user(session_key: str, user_id: int, password: str):
     q = connection.ops.quote_name
     fields = model._meta.concrete_fields
     sql = (
-        f"SELECT {', '.join(f'u.{q(field.column)}' for field in fields)} FROM {q(model._meta.db_table)} u "
-        f"JOIN {q(Session._meta.db_table)} s ON s.session_key = %s AND s.expire_date > %s "
+        f"SELECT {', '.join(f'u.{q(field.column)}' for field in fields)} FROM {rawsql.table(model)} u "
+        f"JOIN {rawsql.table(Session)} s ON s.session_key = %s AND s.expire_date > %s "
         f"WHERE u.{q(model._meta.pk.column)} = %s"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -63,22 +65,10 @@ def _fast_user(session_key: str, user_id: int, password: str):
         row = cursor.fetchone()
     if row is None:
         return None
-    user = model.from_db(connection.alias, [field.attname for field in fields], _converted(fields, row))
+    user = rawsql.instance(model, [field.attname for field in fields], row)
     if user.password != password or not getattr(user, "is_active", True):
         return None
     return user
-
-
-def _converted(fields, row) -> list:
-    """The row's values as the ORM would hand them over (SQLite returns text for dates and
-    0/1 for booleans), using the same converters the ORM's compiler applies."""
-    values = []
-    for field, value in zip(fields, row, strict=True):
-        column = field.get_col(field.model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
-            value = convert(value, column, connection)
-        values.append(value)
-    return values
 
 
 def get_user(request):

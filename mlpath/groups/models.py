@@ -8,6 +8,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.text import slugify
 
+from mlpath import rawsql
+
 # Paths under /groups/ that a group's slug must never shadow.
 RESERVED_SLUGS = {"new", "join"}
 
@@ -29,11 +31,10 @@ class StudyGroupQuerySet(models.QuerySet):
     def touch_groups_of(self, user_id: int) -> int:
         """`filter(memberships__user=...).touch()` in raw SQL: it runs inside every status
         click, where the ORM spent longer building the statement than the database running it."""
-        q = connection.ops.quote_name
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {q(StudyGroup._meta.db_table)} SET revision = revision + 1 "
-                f"WHERE id IN (SELECT group_id FROM {q(Membership._meta.db_table)} WHERE user_id = %s)",
+                f"UPDATE {rawsql.table(StudyGroup)} SET revision = revision + 1 "
+                f"WHERE id IN (SELECT group_id FROM {rawsql.table(Membership)} WHERE user_id = %s)",
                 [user_id],
             )
             return cursor.rowcount

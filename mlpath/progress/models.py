@@ -1,6 +1,6 @@
 """One learner's journey: a status per resource, its history, and their path settings."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Resource
+from mlpath import rawsql
 
 from . import recommend
 from .signals import learner_changed
@@ -121,7 +122,7 @@ class Progress(models.Model):
         so a later save() cannot overwrite them with defaults.
         """
         fields = ["id", "user_id", "resource_id", "status", "started_at", "finished_at"]
-        sql = f"SELECT {', '.join(fields)} FROM {_table(cls)} WHERE user_id = %s AND resource_id = %s"
+        sql = f"SELECT {', '.join(fields)} FROM {rawsql.table(cls)} WHERE user_id = %s AND resource_id = %s"
         if connection.features.has_select_for_update:
             sql += " FOR UPDATE"
         with connection.cursor() as cursor:
@@ -130,7 +131,7 @@ class Progress(models.Model):
         if found is None:
             row = cls.objects.select_for_update().get_or_create(user=user, resource=resource)[0]
         else:
-            row = cls.from_db(connection.alias, fields, [*found[:4], *map(_read_datetime, found[4:])])
+            row = rawsql.instance(cls, fields, found)
         row.user, row.resource = user, resource  # already in hand: no query to load them again
         return row
 
@@ -192,12 +193,12 @@ class Progress(models.Model):
         values += [_write_datetime(before[0]), _write_datetime(before[1]), when, False]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {_table(Progress)} SET status = %s, started_at = %s, finished_at = %s, "
+                f"UPDATE {rawsql.table(Progress)} SET status = %s, started_at = %s, finished_at = %s, "
                 "updated_at = %s WHERE id = %s",
                 [self.status, started, finished, when, self.pk],
             )
             cursor.execute(
-                f"INSERT INTO {_table(StatusChange)} ({', '.join(fields)}) "
+                f"INSERT INTO {rawsql.table(StatusChange)} ({', '.join(fields)}) "
                 f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id",
                 values,
             )
@@ -311,7 +312,9 @@ class LearnerStamp(models.Model):
     def bump(cls, user) -> None:
         # Raw for the same reason as Progress.locked_for: every click moves the stamp.
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {_table(cls)} SET version = version + 1 WHERE user_id = %s", [user.pk])
+            cursor.execute(
+                f"UPDATE {rawsql.table(cls)} SET version = version + 1 WHERE user_id = %s", [user.pk]
+            )
             moved = cursor.rowcount
         if not moved:
             # First change ever: 1, never the 0 that "no row" reads as. Two first changes
@@ -329,17 +332,6 @@ def _stamp(sender, user, **kwargs):
 
 
 learner_changed.connect(_stamp, dispatch_uid="progress-learner-stamp")
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _read_datetime(value):
-    """A timestamp as raw SQL returns it (SQLite hands back text) as the ORM would."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return connection.ops.convert_datetimefield_value(value, None, connection)
 
 
 def _write_datetime(value):

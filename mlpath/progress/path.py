@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.urls import get_script_prefix, reverse
 
 from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, search_url
+from mlpath import rawsql
 
 from . import recommend
 from .models import PathSettings, Progress
@@ -148,32 +149,21 @@ def _learner_rows(user) -> tuple[str, PathSettings, dict[int, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT r.token, {', '.join(f'p.{q(column)}' for column in columns)} "
-            f"FROM {q(CatalogRevision._meta.db_table)} r "
-            f"LEFT JOIN {q(PathSettings._meta.db_table)} p ON p.user_id = %s WHERE r.id = %s",
+            f"FROM {rawsql.table(CatalogRevision)} r "
+            f"LEFT JOIN {rawsql.table(PathSettings)} p ON p.user_id = %s WHERE r.id = %s",
             [user.pk, CatalogRevision.SINGLETON],
         )
         row = cursor.fetchone()
         cursor.execute(
-            f"SELECT resource_id, status FROM {q(Progress._meta.db_table)} WHERE user_id = %s", [user.pk]
+            f"SELECT resource_id, status FROM {rawsql.table(Progress)} WHERE user_id = %s", [user.pk]
         )
         statuses = dict(cursor.fetchall())
     token, settings_id = (row[0] or "", row[1]) if row else ("", None)
     if settings_id is None:
         return token, PathSettings(user=user), statuses
-    json = PathSettings._meta.get_field("stage_order")  # both lists are JSONFields
-    values = [
-        settings_id,
-        *(json.from_db_value(value, None, connection) for value in row[2:4]),
-        _decimal(row[4]),
-    ]
-    path_settings = PathSettings.from_db(connection.alias, columns, values)
+    path_settings = rawsql.instance(PathSettings, columns, row[1:])
     path_settings.user = user
     return token, path_settings, statuses
-
-
-def _decimal(value) -> Decimal:
-    # SQLite hands a decimal column back as an int or a float; PostgreSQL as a Decimal.
-    return value if isinstance(value, Decimal) else Decimal(repr(value)).quantize(Decimal("0.1"))
 
 
 _CHANGE_WORDS = {
