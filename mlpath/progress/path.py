@@ -178,13 +178,16 @@ def describe_change(change, title: str) -> str:
     return _CHANGE_WORDS[change.to_status].format(title)
 
 
+ALL_SECTIONS = {"bars": True, "in_progress": True}
+
+
 def moved_by(change) -> dict[str, bool]:
     """Which parts of the path page besides the next resource a change can move, so a
     click's answer re-sends only those. Bars and time left count only covered resources
     (done or skipped); the in-progress list only in-progress ones. No change (a repeated
     click) re-sends everything, which also mends a page left stale in another tab."""
     if change is None:
-        return {"bars": True, "in_progress": True}
+        return dict(ALL_SECTIONS)
     statuses = (change.from_status, change.to_status)
     return {
         "bars": (statuses[0] in recommend.FINISHED) != (statuses[1] in recommend.FINISHED),
@@ -199,13 +202,14 @@ _URL_SHAPES: dict[tuple[str, str], list[str]] = {}
 _SLOT = "slug-slot"
 
 
-def slug_url(view_name: str, slug: str) -> str:
-    """reverse(view_name, args=[slug]), worked out once per view name and then filled in."""
+def url_shape(view_name: str) -> list[str]:
+    """reverse(view_name, args=[slug]) split around the slug, worked out once per view
+    name and script prefix: `slug.join(shape)` is the URL."""
     key = (view_name, get_script_prefix())
     shape = _URL_SHAPES.get(key)
     if shape is None:
         shape = _URL_SHAPES[key] = reverse(view_name, args=[_SLOT]).split(_SLOT)
-    return slug.join(shape)
+    return shape
 
 
 def hours_label(hours: float) -> str:
@@ -217,20 +221,97 @@ def hours_label(hours: float) -> str:
     return str(exact.quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _item_view(item: recommend.Item, learner: recommend.Learner) -> dict:
-    return {
-        "item": item,
-        "status": learner.statuses.get(item.slug, recommend.NOT_STARTED),
-        "detail_url": slug_url("catalog:detail", item.slug),
-        "status_url": slug_url("progress:set_status", item.slug),
-        "search_url": "" if item.url else search_url(item.title, item.creator),
-    }
+class _Links:
+    """The two URLs each listed resource carries, shaped once per page: the script prefix
+    sits in a thread-local that costs more to read than filling in a slug."""
+
+    def __init__(self):
+        self.detail = url_shape("catalog:detail")
+        self.status = url_shape("progress:set_status")
+
+    def item(self, item: recommend.Item, learner: recommend.Learner) -> dict:
+        # Flat, so the template reads dict keys: each attribute of an object costs the
+        # template engine a failed key lookup first, and the fragment prints dozens of them.
+        return {
+            "slug": item.slug,
+            "title": item.title,
+            "creator": item.creator,
+            "url": item.url,
+            "status": learner.statuses.get(item.slug, recommend.NOT_STARTED),
+            "detail_url": item.slug.join(self.detail),
+            "status_url": item.slug.join(self.status),
+            "search_url": "" if item.url else search_url(item.title, item.creator),
+        }
 
 
 def page_context(
-    catalog: CatalogView, path_settings: PathSettings, learner, path, *, today, last_change
+    catalog: CatalogView,
+    path_settings: PathSettings,
+    learner,
+    path,
+    *,
+    today,
+    last_change,
+    sections: dict[str, bool] = ALL_SECTIONS,
 ) -> dict:
-    """Ready-to-print values for the path page and its htmx fragments."""
+    """Ready-to-print values for the path page and its htmx fragments.
+
+    `sections` (see `moved_by`) leaves out what a click's answer will not re-send: the bars
+    and time left, or the in-progress list. The recommendation and Undo are always there.
+    """
+    links = _Links()
+    context = {
+        "path": path,
+        "overall": path.overall,
+        "next_up": _next_up(catalog, learner, path, links),
+        "alternatives": [{**links.item(rec.item, learner), "why": rec.why} for rec in path.alternatives],
+        "synthesis": [],
+        "synthesis_stage": catalog.names.get(catalog.stages[-1], "") if catalog.stages else "",
+        "undo": _undo(last_change, links),
+        "customised": bool(path_settings.pk),
+        "known_names": [
+            catalog.names.get(slug, slug) for slug in path.stage_order if slug in learner.known_stages
+        ],
+    }
+    if path.finished and catalog.stages:
+        # The last stage of the catalog's own order is where the pillars come together.
+        last = catalog.stages[-1]
+        context["synthesis"] = [links.item(item, learner) for item in catalog.items if item.stage == last]
+    if sections["bars"]:
+        context.update(_bars(catalog, path_settings, path, today))
+    if sections["in_progress"]:
+        context["in_progress"] = [links.item(item, learner) for item in path.in_progress]
+    return context
+
+
+def _next_up(catalog: CatalogView, learner, path, links: _Links) -> dict | None:
+    if path.next is None:
+        return None
+    item = path.next.item
+    return {
+        **links.item(item, learner),
+        "why": path.next.why,
+        "hours": hours_label(item.hours),
+        "opens": [links.item(opened, learner) for opened in path.next.opens],
+        "stage_name": catalog.names.get(item.stage, item.stage),
+    }
+
+
+def _undo(last_change, links: _Links) -> dict | None:
+    if last_change is None or not last_change.undoable():
+        return None
+    title = last_change.resource.title
+    return {
+        "change_id": last_change.pk,
+        "title": title,
+        "from_label": last_change.get_from_status_display().lower(),
+        "text": describe_change(last_change, title),
+        "status_url": last_change.resource.slug.join(links.status),
+    }
+
+
+def _bars(catalog: CatalogView, path_settings: PathSettings, path, today) -> dict:
+    """The stage and pillar bars and the time left."""
     hours_per_week = float(path_settings.hours_per_week)
     # Percentages as text: each is printed three times, and an int would be localized each time.
     stages = [
@@ -252,46 +333,12 @@ def page_context(
         }
         for bar in path.pillars
     ]
-    next_up = None
-    if path.next is not None:
-        next_up = {
-            **_item_view(path.next.item, learner),
-            "why": path.next.why,
-            "hours": hours_label(path.next.item.hours),
-            "opens": [_item_view(item, learner) for item in path.next.opens],
-            "stage_name": catalog.names.get(path.next.item.stage, path.next.item.stage),
-        }
-    synthesis = []
-    if path.finished and catalog.stages:
-        # The last stage of the catalog's own order is where the pillars come together.
-        last = catalog.stages[-1]
-        synthesis = [_item_view(item, learner) for item in catalog.items if item.stage == last]
-    undo = None
-    if last_change is not None and last_change.undoable():
-        undo = {
-            "change": last_change,
-            "text": describe_change(last_change, last_change.resource.title),
-            "status_url": slug_url("progress:set_status", last_change.resource.slug),
-        }
     return {
-        "path": path,
         "stages": stages,
         "pillars": pillars,
-        "overall": path.overall,
         "overall_percent": str(path.overall.percent),
-        "path_url": reverse("progress:path"),
         "eta": recommend.eta(path.overall.remaining_hours, hours_per_week, today),
         "eta_hours": hours_label(path.overall.remaining_hours),
         "hours_per_week": path_settings.hours_per_week,
         "hours_per_week_label": hours_label(hours_per_week),
-        "next_up": next_up,
-        "alternatives": [{**_item_view(rec.item, learner), "why": rec.why} for rec in path.alternatives],
-        "in_progress": [_item_view(item, learner) for item in path.in_progress],
-        "synthesis": synthesis,
-        "synthesis_stage": catalog.names.get(catalog.stages[-1], "") if catalog.stages else "",
-        "undo": undo,
-        "customised": bool(path_settings.pk),
-        "known_names": [
-            catalog.names.get(slug, slug) for slug in path.stage_order if slug in learner.known_stages
-        ],
     }
