@@ -148,6 +148,31 @@ def test_a_click_re_sends_only_the_sections_it_moved(client, alice, shipped_cata
     assert sections("not_started") == {"stage-bars", "pillar-bars", "eta", "in-progress"}
 
 
+def test_a_click_answer_relies_on_the_header_token_that_htmx_sends(alice, shipped_catalog):
+    """The answer's forms carry no token field: htmx sends the page's token from
+    <body hx-headers> on every request. A click with it works; one without changes nothing."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    page = browser.get(PATH).content.decode()
+    token = re.search(r'hx-headers=\'\{"x-csrftoken": "([^"]+)"\}\'', page).group(1)
+    assert 'name="csrfmiddlewaretoken"' in next_block(browser.get(PATH))  # for no-JavaScript posts
+    answer = browser.post(
+        status_url("fcc-python-basics"),
+        {"status": "in_progress"},
+        headers={**HTMX_PATH, "X-CSRFToken": token},
+    )
+    assert answer.status_code == 200
+    assert "csrfmiddlewaretoken" not in answer.content.decode()
+    # The next click, from a form in that answer, sends the same header.
+    again = browser.post(
+        status_url("fcc-python-basics"), {"status": "done"}, headers={**HTMX_PATH, "X-CSRFToken": token}
+    )
+    assert again.status_code == 200
+    refused = browser.post(status_url("fcc-python-basics"), {"status": "skipped"}, headers=HTMX_PATH)
+    assert refused.status_code == 403
+    assert statuses(alice) == {"fcc-python-basics": "done"}
+
+
 def test_a_catalog_control_swaps_only_itself(client, alice, shipped_catalog):
     headers = {"HX-Request": "true", "HX-Target": "status-seeing-theory"}
     response = client.post(
