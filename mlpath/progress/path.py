@@ -159,11 +159,11 @@ def _learner_rows(user) -> tuple[str, PathSettings, dict[int, str]]:
         )
         statuses = dict(cursor.fetchall())
     token, settings_id = (row[0] or "", row[1]) if row else ("", None)
+    # By id, not `user=`: the path never reads the settings' user back, so the relation's
+    # checks on the request's lazy user are not worth paying on every click.
     if settings_id is None:
-        return token, PathSettings(user=user), statuses
-    path_settings = rawsql.instance(PathSettings, columns, row[1:])
-    path_settings.user = user
-    return token, path_settings, statuses
+        return token, PathSettings(user_id=user.pk), statuses
+    return token, rawsql.instance(PathSettings, columns, row[1:]), statuses
 
 
 _CHANGE_WORDS = {
