@@ -5,8 +5,10 @@ The catalog becomes plain `recommend.Item`s and the learner a plain `recommend.L
 for many learners at once, so the catalog is read once per request, not once per member.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
 
 from django.db import connection
 from django.db.models import Count
@@ -178,7 +180,8 @@ def describe_change(change, title: str) -> str:
     return _CHANGE_WORDS[change.to_status].format(title)
 
 
-ALL_SECTIONS = {"bars": True, "in_progress": True}
+# Everything: the full page, and the answer to a click that changed nothing.
+ALL_SECTIONS = MappingProxyType({"bars": True, "in_progress": True})
 
 
 def moved_by(change) -> dict[str, bool]:
@@ -252,7 +255,7 @@ def page_context(
     *,
     today,
     last_change,
-    sections: dict[str, bool] = ALL_SECTIONS,
+    sections: Mapping[str, bool] = ALL_SECTIONS,
 ) -> dict:
     """Ready-to-print values for the path page and its htmx fragments.
 
