@@ -287,37 +287,41 @@ def recommender_growth(small: int, large: int, edges_per_resource: float, repeat
     return out
 
 
-def catalog_load(yaml_text: str) -> dict[str, float]:
-    """Seconds for load_catalog (first, unchanged reload) and for loaddata of the same rows."""
+def catalog_load(yaml_text: str, attempts: int = 2) -> dict[str, float]:
+    """Seconds for load_catalog (first load, unchanged reload) and for loaddata of the same
+    rows. Each side runs `attempts` times, taking turns, and keeps its fastest: one run of
+    each took from 3.6 to 5.3 s on the same machine, as its speed changed under it."""
     from io import StringIO
 
     from django.core.management import call_command
 
     out = StringIO()
+    firsts, loaddatas = [], []
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "catalog.yaml"
         source.write_text(yaml_text, encoding="utf-8")
-        start = time.perf_counter()
-        call_command("load_catalog", str(source), stdout=out)
-        first = time.perf_counter() - start
-        start = time.perf_counter()
-        call_command("load_catalog", str(source), stdout=out)
-        reload = time.perf_counter() - start
-
         dump = Path(folder) / "catalog.json"
-        call_command(
-            "dumpdata", "catalog", "--exclude", "catalog.catalogrevision", output=str(dump), stdout=out
-        )
-        _empty_catalog()
-        # Django's loaddata as it comes: our revision signals would add a query per row
-        # and flatter our loader, so they are off while it runs.
-        with _revision_signals_off():
+        for attempt in range(attempts):
+            _empty_catalog()
             start = time.perf_counter()
-            call_command("loaddata", str(dump), stdout=out)
-            loaddata = time.perf_counter() - start
+            call_command("load_catalog", str(source), stdout=out)
+            firsts.append(time.perf_counter() - start)
+            if attempt == 0:
+                start = time.perf_counter()
+                call_command("load_catalog", str(source), stdout=out)
+                reload = time.perf_counter() - start
+                exclude = ["--exclude", "catalog.catalogrevision"]
+                call_command("dumpdata", "catalog", *exclude, output=str(dump), stdout=out)
+            _empty_catalog()
+            # Django's loaddata as it comes: our revision signals would add a query per row
+            # and flatter our loader, so they are off while it runs.
+            with _revision_signals_off():
+                start = time.perf_counter()
+                call_command("loaddata", str(dump), stdout=out)
+                loaddatas.append(time.perf_counter() - start)
         _empty_catalog()
         call_command("load_catalog", str(source), stdout=out)
-    return {"first": first, "reload": reload, "loaddata": loaddata}
+    return {"first": min(firsts), "reload": reload, "loaddata": min(loaddatas)}
 
 
 @contextlib.contextmanager
@@ -400,7 +404,7 @@ def report(args, sizes, shipped, scaled, load, growth, load_test) -> bool:
     passes.append(ratio <= 0.5)
     print(
         f"{_verdict(ratio <= 0.5)}  load_catalog {load['first']:.2f} s vs loaddata {load['loaddata']:.2f} s"
-        f" of the same rows: {ratio:.2f}x (budget 0.5x)"
+        f" of the same rows, fastest of two each: {ratio:.2f}x (budget 0.5x)"
     )
     ratio = load["reload"] / load["first"]
     passes.append(ratio <= 0.2)
@@ -427,6 +431,8 @@ def report(args, sizes, shipped, scaled, load, growth, load_test) -> bool:
                 f"{label:<34}{run['req_s']:>9.0f}{run['p50']:>8.0f}{run['p95']:>8.0f}"
                 f"{run['p99']:>8.0f}{run['errors']:>8}"
             )
+        for failure in (load_test["mix"]["failures"] + load_test["healthz"]["failures"])[:5]:
+            print(f"  failure: {failure}")
         for line in load_test["server_problems"][:5]:
             print(f"  server log: {line}")
         errors = (

@@ -57,7 +57,9 @@ class Learner(FastHttpUser):
     def _page(self, path: str, name: str) -> None:
         # A redirect here would be to the sign-in page: a lost session, so a failure.
         with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as response:
-            if response.status_code != 200:
+            if response.status_code == 0:
+                response.failure(f"no answer ({response.error!r})")
+            elif response.status_code != 200:
                 response.failure(f"{response.status_code} {response.headers.get('Location', '')}")
 
     @task(3)
@@ -85,7 +87,9 @@ class Learner(FastHttpUser):
             catch_response=True,
         ) as response:
             if response.status_code != 200 or f'id="status-{slug}"' not in (response.text or ""):
-                response.failure(f"{response.status_code}: not the status control")
+                # Status 0 is no HTTP answer at all: say what the connection did.
+                problem = f" ({response.error!r})" if response.status_code == 0 else ""
+                response.failure(f"{response.status_code}: not the status control{problem}")
 
 
 class Probe(FastHttpUser):
