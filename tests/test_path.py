@@ -245,6 +245,23 @@ def test_it_refuses_unknown_slugs_and_statuses(client, alice, shipped_catalog, s
     assert not StatusChange.objects.exists()
 
 
+def test_status_forms_share_their_fields_without_sharing_answers():
+    # StatusForm's fields are shared by every instance (they are not deep-copied per click),
+    # so one click's bad input must not leak into the next click's form, nor the reverse.
+    from mlpath.progress.forms import StatusForm
+
+    bad_undo = StatusForm({"undo": "0"})
+    good = StatusForm({"status": "done"})
+    undo = StatusForm({"undo": "7"})
+    bad_status = StatusForm({"status": "finished"})
+    assert not bad_undo.is_valid() and list(bad_undo.errors) == ["undo"]
+    assert good.is_valid() and good.cleaned_data == {"status": "done", "undo": None}
+    assert undo.is_valid() and undo.cleaned_data == {"status": "", "undo": 7}
+    assert not bad_status.is_valid() and list(bad_status.errors) == ["status"]
+    assert good.fields["status"] is bad_status.fields["status"]
+    assert StatusForm({"status": "skipped"}).is_valid()
+
+
 def test_it_refuses_get(client, alice, shipped_catalog):
     assert client.get(status_url("seeing-theory"), {"status": "done"}).status_code == 405
     assert not Progress.objects.exists()
