@@ -28,7 +28,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from catalog.models import CatalogRevision
-from mlpath import sessionauth
+from mlpath import rawsql, sessionauth
 from mlpath.progress.models import LearnerStamp
 
 DEFAULT_SECONDS = 300
@@ -48,20 +48,24 @@ def _state(session_key: str | None, user_id: int | None):
     Raw SQL because building the equivalent ORM query costs more than running it, and a
     kept page is served on this one query alone.
     """
-    user = get_user_model()
-    name = user.USERNAME_FIELD
-    sql = (
-        f"SELECT r.token, s.session_key, u.password, u.is_active, u.{name}, u.is_staff, st.version "
-        f"FROM {CatalogRevision._meta.db_table} r "
-        f"LEFT JOIN {Session._meta.db_table} s ON s.session_key = %s AND s.expire_date > %s "
-        f"LEFT JOIN {user._meta.db_table} u ON u.id = %s "
-        f"LEFT JOIN {LearnerStamp._meta.db_table} st ON st.user_id = u.id "
-        "WHERE r.id = %s"
-    )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(sql, [session_key, now, user_id, CatalogRevision.SINGLETON])
+        cursor.execute(_state_sql(), [session_key, now, user_id, CatalogRevision.SINGLETON])
         return cursor.fetchone()
+
+
+@rawsql.statement
+def _state_sql() -> str:
+    user = get_user_model()
+    name = connection.ops.quote_name(user.USERNAME_FIELD)
+    return (
+        f"SELECT r.token, s.session_key, u.password, u.is_active, u.{name}, u.is_staff, st.version "
+        f"FROM {rawsql.table(CatalogRevision)} r "
+        f"LEFT JOIN {rawsql.table(Session)} s ON s.session_key = %s AND s.expire_date > %s "
+        f"LEFT JOIN {rawsql.table(user)} u ON u.id = %s "
+        f"LEFT JOIN {rawsql.table(LearnerStamp)} st ON st.user_id = u.id "
+        "WHERE r.id = %s"
+    )
 
 
 def _key(request, who: str, token) -> str:

@@ -50,22 +50,27 @@ def _vouch(session_key: str, user) -> None:
     _VOUCHED[session_key] = (user.pk, user.password)
 
 
-def _fast_user(session_key: str, user_id: int, password: str):
+@rawsql.statement
+def _user_sql() -> str:
     model = get_user_model()
     q = connection.ops.quote_name
-    fields = model._meta.concrete_fields
-    sql = (
-        f"SELECT {', '.join(f'u.{q(field.column)}' for field in fields)} FROM {rawsql.table(model)} u "
+    return (
+        f"SELECT {', '.join(f'u.{q(field.column)}' for field in model._meta.concrete_fields)} "
+        f"FROM {rawsql.table(model)} u "
         f"JOIN {rawsql.table(Session)} s ON s.session_key = %s AND s.expire_date > %s "
         f"WHERE u.{q(model._meta.pk.column)} = %s"
     )
+
+
+def _fast_user(session_key: str, user_id: int, password: str):
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(sql, [session_key, now, user_id])
+        cursor.execute(_user_sql(), [session_key, now, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    user = rawsql.instance(model, [field.attname for field in fields], row)
+    model = get_user_model()
+    user = rawsql.instance(model, [field.attname for field in model._meta.concrete_fields], row)
     if user.password != password or not getattr(user, "is_active", True):
         return None
     return user

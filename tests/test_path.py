@@ -451,3 +451,24 @@ def test_resource_links_are_what_reverse_gives(prefix):
             assert url.startswith(prefix)
     finally:
         set_script_prefix("/")
+
+
+def test_catalog_text_is_escaped_once_on_the_page_and_in_a_clicks_answer(client, alice):
+    """Titles and bylines are escaped ahead of time and kept per catalog revision: markup
+    in them must print as text, exactly once escaped, on the page and in htmx answers."""
+    from catalog.models import CatalogRevision
+
+    make_catalog()
+    Resource.objects.update(title='<b>Bits & "bytes"</b>', creator="<i>Ada</i>")
+    CatalogRevision.bump()
+    first = Resource.objects.get(slug="resource-0")
+    Progress.change(alice, Resource.objects.get(slug="resource-3"), "in_progress")
+    pages = [
+        client.get(PATH).content.decode(),
+        client.post(status_url(first.slug), {"status": "in_progress"}, headers=HTMX_PATH).content.decode(),
+    ]
+    for html in pages:
+        assert "<b>" not in html and "<i>" not in html
+        assert "&lt;b&gt;Bits &amp; &quot;bytes&quot;&lt;/b&gt;" in html
+        assert "&lt;i&gt;Ada&lt;/i&gt;" in html
+        assert "&amp;lt;" not in html and "&amp;amp;" not in html

@@ -121,17 +121,13 @@ class Progress(models.Model):
         comes back with only the fields a click touches; the rest (the note) stay deferred,
         so a later save() cannot overwrite them with defaults.
         """
-        fields = ["id", "user_id", "resource_id", "status", "started_at", "finished_at"]
-        sql = f"SELECT {', '.join(fields)} FROM {rawsql.table(cls)} WHERE user_id = %s AND resource_id = %s"
-        if connection.features.has_select_for_update:
-            sql += " FOR UPDATE"
         with connection.cursor() as cursor:
-            cursor.execute(sql, [user.pk, resource.pk])
+            cursor.execute(_locked_sql(), [user.pk, resource.pk])
             found = cursor.fetchone()
         if found is None:
             row = cls.objects.select_for_update().get_or_create(user=user, resource=resource)[0]
         else:
-            row = rawsql.instance(cls, fields, found)
+            row = rawsql.instance(cls, _LOCKED_FIELDS, found)
         row.user, row.resource = user, resource  # already in hand: no query to load them again
         return row
 
@@ -187,24 +183,16 @@ class Progress(models.Model):
         started, finished, when = (
             _write_datetime(value) for value in (self.started_at, self.finished_at, now)
         )
-        fields = ["user_id", "resource_id", "from_status", "to_status"]
-        fields += ["from_started_at", "from_finished_at", "changed_at", "via_reset"]
         values = [self.user_id, self.resource_id, previous, self.status]
         values += [_write_datetime(before[0]), _write_datetime(before[1]), when, False]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {rawsql.table(Progress)} SET status = %s, started_at = %s, finished_at = %s, "
-                "updated_at = %s WHERE id = %s",
-                [self.status, started, finished, when, self.pk],
-            )
-            cursor.execute(
-                f"INSERT INTO {rawsql.table(StatusChange)} ({', '.join(fields)}) "
-                f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id",
-                values,
-            )
+            cursor.execute(_update_sql(), [self.status, started, finished, when, self.pk])
+            cursor.execute(_history_sql(), values)
             change_id = cursor.fetchone()[0]
         change = StatusChange.from_db(
-            connection.alias, ["id", *fields], [change_id, *values[:4], before[0], before[1], now, False]
+            connection.alias,
+            ["id", *_HISTORY_FIELDS],
+            [change_id, *values[:4], before[0], before[1], now, False],
         )
         change.user, change.resource = self.user, self.resource  # the page prints them
         learner_changed.send(Progress, user=self.user)
@@ -312,9 +300,7 @@ class LearnerStamp(models.Model):
     def bump(cls, user) -> None:
         # Raw for the same reason as Progress.locked_for: every click moves the stamp.
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {rawsql.table(cls)} SET version = version + 1 WHERE user_id = %s", [user.pk]
-            )
+            cursor.execute(_bump_sql(), [user.pk])
             moved = cursor.rowcount
         if not moved:
             # First change ever: 1, never the 0 that "no row" reads as. Two first changes
@@ -332,6 +318,40 @@ def _stamp(sender, user, **kwargs):
 
 
 learner_changed.connect(_stamp, dispatch_uid="progress-learner-stamp")
+
+
+# The statements of a status click, built once (see rawsql.statement).
+_LOCKED_FIELDS = ("id", "user_id", "resource_id", "status", "started_at", "finished_at")
+_HISTORY_FIELDS = ("user_id", "resource_id", "from_status", "to_status")
+_HISTORY_FIELDS += ("from_started_at", "from_finished_at", "changed_at", "via_reset")
+
+
+@rawsql.statement
+def _locked_sql() -> str:
+    sql = f"SELECT {', '.join(_LOCKED_FIELDS)} FROM {rawsql.table(Progress)} "
+    sql += "WHERE user_id = %s AND resource_id = %s"
+    return sql + " FOR UPDATE" if connection.features.has_select_for_update else sql
+
+
+@rawsql.statement
+def _update_sql() -> str:
+    return (
+        f"UPDATE {rawsql.table(Progress)} SET status = %s, started_at = %s, finished_at = %s, "
+        "updated_at = %s WHERE id = %s"
+    )
+
+
+@rawsql.statement
+def _history_sql() -> str:
+    return (
+        f"INSERT INTO {rawsql.table(StatusChange)} ({', '.join(_HISTORY_FIELDS)}) "
+        f"VALUES ({', '.join(['%s'] * len(_HISTORY_FIELDS))}) RETURNING id"
+    )
+
+
+@rawsql.statement
+def _bump_sql() -> str:
+    return f"UPDATE {rawsql.table(LearnerStamp)} SET version = version + 1 WHERE user_id = %s"
 
 
 def _write_datetime(value):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -62,14 +63,20 @@ def _path_answer(request, change) -> HttpResponse:
     context = _path_context(request, change, sections=moved)
     # htmx sends the CSRF token from <body hx-headers>, so the answer's forms need none of
     # their own: no new masked token (a tenth of the answer's time) and no cookie refresh.
-    # Rendered without the request, as none of the context processors are used.
-    context["token_in_header"] = True
-    html = [get_template("progress/path.html#next-resource").render(context)]
+    # Rendered without the request, as none of the context processors are used, and in
+    # one Context for all the parts rather than a new one per render().
+    context = Context({**context, "token_in_header": True})
+    html = [_partial("next-resource").render(context)]
     context["oob"] = True
     for section, parts in _ANSWER_PARTS:
         if section is None or moved[section]:
-            html += [get_template(f"progress/path.html#{part}").render(context) for part in parts]
+            html += [_partial(part).render(context) for part in parts]
     return HttpResponse("".join(html))
+
+
+def _partial(name: str):
+    """A partial of the path page as the template engine's own Template (render(Context))."""
+    return get_template(f"progress/path.html#{name}").template
 
 
 @login_required
