@@ -13,8 +13,8 @@ from mlpath.progress.signals import account_deletion_blockers, learner_changed
 from .models import Membership, StudyGroup
 
 
-def _learner_changed(sender, user, **kwargs):
-    StudyGroup.objects.touch_groups_of(user.pk)
+def _learner_changed(sender, user, cursor=None, **kwargs):
+    StudyGroup.objects.touch_groups_of(user.pk, cursor)
 
 
 def _user_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
