@@ -1,5 +1,6 @@
 """What there is to learn. No users in here: learners live in mlpath.progress."""
 
+import functools
 import uuid
 from urllib.parse import urlencode
 
@@ -108,15 +109,21 @@ class ResourceQuerySet(CatalogQuerySet):
         """Just the id, slug and title (the rest deferred), retired or not, in one raw
         query: a status click needs no more, and the ORM took longer to build this query
         than the database took to answer it."""
-        fields = ["id", "slug", "title"]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join(fields)} FROM {connection.ops.quote_name(Resource._meta.db_table)} "
-                "WHERE slug = %s",
-                [slug],
-            )
+            cursor.execute(_brief_sql(connection.vendor), [slug])
             row = cursor.fetchone()
-        return Resource.from_db(connection.alias, fields, row) if row else None
+        return Resource.from_db(connection.alias, _BRIEF_FIELDS, row) if row else None
+
+
+_BRIEF_FIELDS = ["id", "slug", "title"]
+
+
+@functools.cache
+def _brief_sql(vendor: str) -> str:
+    """Built once per database (`vendor` keys the cache): quoting on every click cost more
+    than SQLite took to run the query."""
+    table = connection.ops.quote_name(Resource._meta.db_table)
+    return f"SELECT {', '.join(_BRIEF_FIELDS)} FROM {table} WHERE slug = %s"
 
 
 class Resource(CatalogEntry):

@@ -239,7 +239,7 @@ class _Links:
     """What each listed resource prints, apart from the learner's status: its two URLs,
     and its title, byline and address already escaped. Worked out once per resource and
     catalog revision and kept on the CatalogView: the template escaping the same few dozen
-    catalog strings again on every click was a fifth of the time it took to render the
+    catalog strings again on every click was a sixth of the time it took to render the
     answer. The URLs are shaped once per page, as the script prefix sits in a thread-local
     that costs more to read than filling in a slug."""
 

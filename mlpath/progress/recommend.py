@@ -366,6 +366,7 @@ def available(
     stages: Sequence[Bar],
     covered: set[str],
     shortlist: Callable[[str], Sequence[Item]] | None = None,
+    in_progress: Sequence[Item] | None = None,
 ) -> tuple[list[Item], dict]:
     """Resources the learner can start now, and for each pulled-forward one, who needs it.
 
@@ -384,6 +385,7 @@ def available(
 
     `shortlist(stage)`, when given, stands in for the scan of the current stage when nothing
     needs pulling forward (see _best_ready): then only resources that can still win come back.
+    `in_progress`, when given, is the learner's `_in_progress`, already worked out.
     """
     current = next((bar.slug for bar in stages if not bar.complete), None)
     requires = catalog.requires
@@ -414,7 +416,7 @@ def available(
                         if requires[dep] <= covered:
                             chosen[dep] = prereq
                     stack.append((prereq, needed_by))
-    for item in _in_progress(catalog, learner):
+    for item in _in_progress(catalog, learner) if in_progress is None else in_progress:
         chosen[item.slug] = item
     return list(chosen.values()), pulled_for
 
@@ -513,12 +515,14 @@ def build_path(catalog: Catalog, learner: Learner, *, limit: int = 4) -> Path:
     stage_by_slug = {bar.slug: bar for bar in stages}
     current = next((bar.slug for bar in stages if not bar.complete), None)
 
+    in_progress = tuple(_in_progress(catalog, learner))
     candidates, pulled_for = available(
         catalog,
         learner,
         stages,
         covered,
         shortlist=lambda stage: _best_ready(catalog, stage, covered, learner.statuses, limit),
+        in_progress=in_progress,
     )
     fraction: dict = {bar.slug: bar.fraction for bar in pillar_list}
     fraction.update({("stage", bar.slug): bar.fraction for bar in stages})
@@ -567,7 +571,6 @@ def build_path(catalog: Catalog, learner: Learner, *, limit: int = 4) -> Path:
             total_sources=catalog.total_sources,
         )
         recommendations.append(Recommendation(item, reasons, opened_by_finishing(item.slug)))
-    in_progress = tuple(_in_progress(catalog, learner))
     return Path(
         order, stages, pillar_list, coverage.overall(catalog), current, tuple(recommendations), in_progress
     )
