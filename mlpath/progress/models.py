@@ -126,29 +126,7 @@ class Progress(models.Model):
             with connection.cursor() as cursor:
                 return cls.locked_for(user, resource, cursor)
         cursor.execute(_locked_sql(), [user.pk, resource.pk])
-        return cls._row(user, resource, cursor.fetchone())
-
-    @classmethod
-    def _locked_with_statuses(cls, user, resource, cursor) -> "tuple[Progress, dict[int, str]]":
-        """locked_for, and {resource id: status} of all the learner's rows."""
-        if connection.features.has_select_for_update:
-            # PostgreSQL: lock the one row, then read the rest. Locking them all at once
-            # deadlocked racing first clicks: a row another click had just created was not
-            # among those one statement locked, so it had to be locked after them, out of order.
-            progress = cls.locked_for(user, resource, cursor)
-            cursor.execute(statuses_sql(), [user.pk])
-            return progress, dict(cursor.fetchall())
-        # SQLite: BEGIN IMMEDIATE already holds the write lock, so one read does both.
-        cursor.execute(_all_rows_sql(), [resource.pk] * 3 + [user.pk])
-        rows = cursor.fetchall()
-        mine = next((row for row in rows if row[2] is not None), None)
-        found = None if mine is None else (mine[2], user.pk, mine[0], mine[1], mine[3], mine[4])
-        return cls._row(user, resource, found), {row[0]: row[1] for row in rows}
-
-    @classmethod
-    def _row(cls, user, resource, found) -> "Progress":
-        """The locked row from its `_LOCKED_FIELDS` values, or, when there was none, a new
-        row (see locked_for for two first clicks at once)."""
+        found = cursor.fetchone()
         if found is None:
             row = cls.objects.select_for_update().get_or_create(user=user, resource=resource)[0]
         else:
@@ -158,25 +136,18 @@ class Progress(models.Model):
 
     @classmethod
     def change(cls, user, resource, status: str) -> "StatusChange | None":
-        """Set a status and log it; None when it was already so (nothing to log or undo).
-
-        The change comes back with `statuses_after`, every status of the learner once it is
-        made, read inside the click's transaction (on SQLite by the same statement that reads
-        the row), so the page a click answers with need not read them again.
-        """
+        """Set a status and log it; None when it was already so (nothing to log or undo)."""
         # One cursor for the click's five statements: opening each its own was a tenth of
         # the time of the write.
         with transaction.atomic(), connection.cursor() as cursor:
-            progress, statuses = cls._locked_with_statuses(user, resource, cursor)
+            progress = cls.locked_for(user, resource, cursor)
             previous = progress.status
             if previous == status:
                 return None
             now = timezone.now()
             before = progress.started_at, progress.finished_at
             progress.mark(status, now)
-            change = progress._logged(previous, before, now, cursor)
-            change.statuses_after = {**statuses, resource.pk: status}
-            return change
+            return progress._logged(previous, before, now, cursor)
 
     @classmethod
     def undo(cls, user, resource, change_id: int) -> "tuple[StatusChange | None, str]":
@@ -298,10 +269,6 @@ class StatusChange(models.Model):
     # Undo is for the change you just made, not one from last week.
     UNDO_WINDOW = timedelta(minutes=30)
 
-    # Not a field. On a change Progress.change returns: {resource id: status} for every
-    # resource of the learner's once the change is made, or None where nobody read them.
-    statuses_after: dict[int, str] | None = None
-
     class Meta:
         ordering = ["-changed_at", "-id"]
         indexes = [models.Index(fields=["user", "-changed_at"])]
@@ -370,22 +337,6 @@ def _locked_sql() -> str:
     sql = f"SELECT {', '.join(_LOCKED_FIELDS)} FROM {rawsql.table(Progress)} "
     sql += "WHERE user_id = %s AND resource_id = %s"
     return sql + " FOR UPDATE" if connection.features.has_select_for_update else sql
-
-
-@rawsql.statement
-def _all_rows_sql() -> str:
-    """(resource_id, status, id, started_at, finished_at) of every row of one learner's, the
-    last three only for one resource: NULL for the others costs SQLite nothing to hand back,
-    where it would have parsed each of their dates."""
-    only = "CASE WHEN resource_id = %s THEN {} END"
-    sql = f"SELECT resource_id, status, {only.format('id')}, {only.format('started_at')}, "
-    return sql + f"{only.format('finished_at')} FROM {rawsql.table(Progress)} WHERE user_id = %s"
-
-
-@rawsql.statement
-def statuses_sql() -> str:
-    """{resource id: status} rows of one learner: the path's read, and a click's on PostgreSQL."""
-    return f"SELECT resource_id, status FROM {rawsql.table(Progress)} WHERE user_id = %s"
 
 
 @rawsql.statement

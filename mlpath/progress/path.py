@@ -19,7 +19,7 @@ from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Sour
 from mlpath import rawsql
 
 from . import recommend
-from .models import PathSettings, statuses_sql
+from .models import PathSettings, Progress
 
 
 @dataclass(frozen=True)
@@ -133,19 +133,16 @@ def forget_catalog() -> None:
     _cache.clear()
 
 
-def path_for_user(
-    user, statuses: dict[int, str] | None = None
-) -> tuple[CatalogView, PathSettings, recommend.Learner, recommend.Path]:
+def path_for_user(user) -> tuple[CatalogView, PathSettings, recommend.Learner, recommend.Path]:
     """Two queries while the catalog is unchanged: its revision with the learner's settings,
-    then their statuses; one when the caller already holds the statuses ({resource id:
-    status}, as a status click does: StatusChange.statuses_after)."""
-    token, path_settings, statuses = _learner_rows(user, statuses)
+    then their statuses."""
+    token, path_settings, statuses = _learner_rows(user)
     catalog = CatalogView.current_with_token(token)[1]
     learner = catalog.learner(statuses, path_settings)
     return catalog, path_settings, learner, catalog.path_for(learner)
 
 
-def _learner_rows(user, statuses=None) -> tuple[str, PathSettings, dict[int, str]]:
+def _learner_rows(user) -> tuple[str, PathSettings, dict[int, str]]:
     """(catalog token, settings, {resource id: status}).
 
     Raw SQL: every status click re-reads these to answer with the new path, and building
@@ -155,9 +152,8 @@ def _learner_rows(user, statuses=None) -> tuple[str, PathSettings, dict[int, str
     with connection.cursor() as cursor:
         cursor.execute(_settings_sql(), [user.pk, CatalogRevision.SINGLETON])
         row = cursor.fetchone()
-        if statuses is None:
-            cursor.execute(statuses_sql(), [user.pk])
-            statuses = dict(cursor.fetchall())
+        cursor.execute(_statuses_sql(), [user.pk])
+        statuses = dict(cursor.fetchall())
     token, settings_id = (row[0] or "", row[1]) if row else ("", None)
     # By id, not `user=`: the path never reads the settings' user back, so the relation's
     # checks on the request's lazy user are not worth paying on every click.
@@ -177,6 +173,11 @@ def _settings_sql() -> str:
         f"FROM {rawsql.table(CatalogRevision)} r "
         f"LEFT JOIN {rawsql.table(PathSettings)} p ON p.user_id = %s WHERE r.id = %s"
     )
+
+
+@rawsql.statement
+def _statuses_sql() -> str:
+    return f"SELECT resource_id, status FROM {rawsql.table(Progress)} WHERE user_id = %s"
 
 
 _CHANGE_WORDS = {

@@ -33,8 +33,7 @@ def _next_url(request, default: str) -> str:
 
 def _path_context(request, last_change=None, sections=learner_path.ALL_SECTIONS) -> dict:
     """`last_change`: the change this request just made, when it made one (saves a query)."""
-    statuses = last_change.statuses_after if last_change else None
-    catalog, path_settings, learner, path = learner_path.path_for_user(request.user, statuses)
+    catalog, path_settings, learner, path = learner_path.path_for_user(request.user)
     last_change = last_change or StatusChange.objects.latest_for(request.user)
     if last_change is not None and last_change.undoable():
         # The cached page must not offer Undo after the window closes.
