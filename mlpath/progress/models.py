@@ -93,7 +93,7 @@ class Progress(models.Model):
                 condition=Q(status__in=[choice for choice, _ in Status.choices]), name="progress_status_known"
             ),
         ]
-        indexes = [models.Index(fields=["resource", "status"])]
+        # No index on (resource, status): nothing reads by it, and every click rewrote it.
 
     def __str__(self):
         return f"{self.user} · {self.resource} · {self.get_status_display()}"
@@ -252,8 +252,10 @@ class StatusChange(models.Model):
     their account.
     """
 
+    # No index of its own: the (user, -changed_at) one below serves everything by user, and
+    # each click's history row was written into both.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes", db_index=False
     )
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=Status.choices)
