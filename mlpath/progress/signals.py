@@ -7,7 +7,8 @@ from django.dispatch import Signal
 # the write, so a listener's own write commits together with it (or after it, never before).
 # A status click also sends `cursor=`, its open cursor in that transaction: a listener that
 # writes may use it rather than open another. Other senders leave it out.
-learner_changed = Signal()
+# Its receivers are looked up once per sender and kept (use_caching): it is sent on every click.
+learner_changed = Signal(use_caching=True)
 
 # Sent with `user=` before an account is deleted. Each receiver returns a list of reasons
 # (plain sentences) why it must not be deleted yet; an empty list means no objection.
