@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Resource
 from mlpath.groups.models import Membership, StudyGroup
+from mlpath.groups.progress import member_stamps
 from mlpath.progress.models import Progress, StatusChange
 from tests.factories import make_catalog
 
@@ -396,25 +397,27 @@ def test_the_dashboard_has_a_fixed_query_budget(
 ):
     group = big_group(olga, members, resources)
     # The first request builds the catalog index and the group's progress: session, user,
-    # membership with the group, catalog (revision, five, revision), members (four).
-    with django_assert_max_num_queries(14):
+    # membership with the group, members' stamps, catalog (revision, five, revision),
+    # members (four).
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("groups:dashboard", args=[group.slug]))
     assert len(response.context["rows"]) == min(members + 1, 50)
     assert response.context["member_count"] == members + 1
     assert response.context["counts"][0].done >= 1
-    # Later requests only check that neither the group nor the catalog has moved.
-    with django_assert_max_num_queries(4):
+    # Later requests only check that neither the group, its members' stamps nor the catalog
+    # has moved.
+    with django_assert_max_num_queries(5):
         client.get(
             reverse("groups:dashboard", args=[group.slug]),
             {"sort": "-overall", "page": "2"},
             headers={"HX-Request": "true"},
         )
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("groups:csv", args=[group.slug]))
     assert len(response.content.decode().splitlines()) == members + 2
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         client.get(group.get_absolute_url())
-    # A member's click moves the revision: the next request reads the members again, but
+    # A member's click moves their stamp: the next request reads the members again, but
     # not the catalog.
     Progress.change(User.objects.get(username="member-000"), Resource.objects.order_by("id").last(), "done")
     with django_assert_max_num_queries(8):
@@ -608,13 +611,21 @@ def test_a_learner_in_two_groups_moves_both_and_deleting_a_group_is_quiet(olga, 
     first = StudyGroup.create(name="First", description="", organizer=olga)
     second = StudyGroup.create(name="Second", description="", organizer=olga)
     other = StudyGroup.create(name="Other", description="", organizer=make_user("tom"))
-    revisions = dict(StudyGroup.objects.values_list("name", "revision"))
+    groups = {"First": first, "Second": second, "Other": other}
+
+    def states():
+        fresh = StudyGroup.objects.in_bulk([group.pk for group in groups.values()])
+        return {name: (fresh[g.pk].revision, member_stamps(fresh[g.pk])) for name, g in groups.items()}
+
+    before = states()
     Progress.change(olga, Resource.objects.get(slug="islr"), "done")
-    after = dict(StudyGroup.objects.values_list("name", "revision"))
-    assert after["First"] == revisions["First"] + 1 and after["Second"] == revisions["Second"] + 1
-    assert after["Other"] == revisions["Other"]
+    after = states()
+    # Her groups' dashboards are stale now, the other group's is not; no group row was written.
+    assert after["First"] > before["First"] and after["Second"] > before["Second"]
+    assert after["Other"] == before["Other"]
+    assert [state[0] for state in after.values()] == [state[0] for state in before.values()]
     Progress.change(olga, Resource.objects.get(slug="islr"), "done")  # no change, no move
-    assert dict(StudyGroup.objects.values_list("name", "revision")) == after
+    assert states() == after
     first.delete()
     assert not Membership.objects.filter(group_id=first.pk).exists()
     assert second.memberships.exists() and other.memberships.exists()
@@ -643,3 +654,25 @@ def test_a_group_nobody_else_is_in_goes_with_the_account(client, olga):
     StudyGroup.create(name="Just me", description="", organizer=olga)
     assert client.post(reverse("delete_account"), {"password": "x" * 12}).status_code == 302
     assert not StudyGroup.objects.filter(name="Just me").exists()
+
+
+def test_a_slower_request_never_puts_back_an_older_dashboard(
+    olga, shipped_catalog, django_assert_max_num_queries
+):
+    """A member leaving moves the revision up and the members' stamps down: the key must
+    still only move forward, so a request that read the group before cannot replace what
+    a later one computed."""
+    from mlpath.groups.models import remove
+    from mlpath.groups.progress import group_progress
+
+    group = StudyGroup.create(name="Club", description="", organizer=olga)
+    ada = make_user("ada")
+    join(group, ada)
+    Progress.change(ada, Resource.objects.get(slug="islr"), "done")
+    stalled = StudyGroup.objects.get(pk=group.pk)  # read by a request that then stalls
+    remove(group, ada.pk)
+    fresh = StudyGroup.objects.get(pk=group.pk)
+    assert [row.member.name for row in group_progress(fresh).rows] == ["olga"]
+    group_progress(stalled)  # finishes now, with the revision it read before Ada left
+    with django_assert_max_num_queries(2):  # the later result is still kept: stamps, catalog
+        assert [row.member.name for row in group_progress(fresh).rows] == ["olga"]

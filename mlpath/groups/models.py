@@ -3,12 +3,10 @@
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.text import slugify
-
-from mlpath import rawsql
 
 # Paths under /groups/ that a group's slug must never shadow.
 RESERVED_SLUGS = {"new", "join"}
@@ -28,16 +26,6 @@ class StudyGroupQuerySet(models.QuerySet):
         """
         return self.update(revision=F("revision") + 1)
 
-    def touch_groups_of(self, user_id: int, cursor=None) -> int:
-        """`filter(memberships__user=...).touch()` in raw SQL: it runs inside every status
-        click, where the ORM spent longer building the statement than the database running it.
-        `cursor`: the click's own, when it passes one (see learner_changed)."""
-        if cursor is None:
-            with connection.cursor() as cursor:
-                return self.touch_groups_of(user_id, cursor)
-        cursor.execute(_touch_sql(), [user_id])
-        return cursor.rowcount
-
 
 class StudyGroup(models.Model):
     name = models.CharField(max_length=100)
@@ -48,7 +36,8 @@ class StudyGroup(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Moves whenever anything the dashboard shows could have changed: see signals.py.
+    # Moves when the members (or a member's name) change: see signals.py. What members do
+    # moves their own LearnerStamp instead, which the dashboard's key sums (progress.py).
     revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = StudyGroupQuerySet.as_manager()
@@ -158,11 +147,3 @@ def remove(group: StudyGroup, user_id: int) -> None:
         if organizers == [user_id]:
             raise LastOrganizer
         group.memberships.filter(user_id=user_id).delete()
-
-
-@rawsql.statement
-def _touch_sql() -> str:
-    return (
-        f"UPDATE {rawsql.table(StudyGroup)} SET revision = revision + 1 "
-        f"WHERE id IN (SELECT group_id FROM {rawsql.table(Membership)} WHERE user_id = %s)"
-    )

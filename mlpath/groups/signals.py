@@ -1,20 +1,19 @@
-"""Keep each group's revision honest, so a cached dashboard is never older than its data.
+"""Keep each group's revision honest, so a cached dashboard is never older than its members.
 
-Listening here rather than in the views catches every path to a change: the learner's own
-clicks, the admin, and cascades such as a member deleting their account.
+The revision moves when the membership changes or a member is renamed. Listening here rather
+than in the views catches every path to such a change: the views, the admin, and cascades
+such as a member deleting their account. What members do themselves (a click, a reset, new
+settings) moves their own LearnerStamp, which the dashboard's key sums (see progress.py), so a
+click writes nothing to the groups.
 """
 
 from django.conf import settings
 from django.db.models import Count
 from django.db.models.signals import post_delete, post_save, pre_delete
 
-from mlpath.progress.signals import account_deletion_blockers, learner_changed
+from mlpath.progress.signals import account_deletion_blockers
 
 from .models import Membership, StudyGroup
-
-
-def _learner_changed(sender, user, cursor=None, **kwargs):
-    StudyGroup.objects.touch_groups_of(user.pk, cursor)
 
 
 def _user_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
@@ -63,7 +62,6 @@ def _user_deleting(sender, instance, **kwargs):
 def connect() -> None:
     account_deletion_blockers.connect(_deletion_blockers, dispatch_uid="groups-account-deletion")
     pre_delete.connect(_user_deleting, sender=settings.AUTH_USER_MODEL, dispatch_uid="groups-user-deleting")
-    learner_changed.connect(_learner_changed, dispatch_uid="groups-learner-changed")
     post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="groups-user-saved")
     post_save.connect(_membership_saved, sender=Membership, dispatch_uid="groups-membership-saved")
     post_delete.connect(_membership_deleted, sender=Membership, dispatch_uid="groups-membership-deleted")

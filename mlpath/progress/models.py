@@ -209,7 +209,8 @@ class Progress(models.Model):
             progress = cls.locked_for(user, resource)
             progress.note = note
             progress.save(update_fields=["note", "updated_at"])
-            # Only the learner's own pages show notes: no learner_changed for the groups.
+            # Only the learner's own pages show notes: no learner_changed. (The stamp still
+            # moves the key of their groups' dashboards, which then recompute for nothing.)
             LearnerStamp.bump(user)
             return progress
 
