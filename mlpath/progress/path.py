@@ -217,10 +217,11 @@ _URL_SHAPES: dict[tuple[str, str], list[str]] = {}
 _SLOT = "slug-slot"
 
 
-def url_shape(view_name: str) -> list[str]:
+def url_shape(view_name: str, prefix: str | None = None) -> list[str]:
     """reverse(view_name, args=[slug]) split around the slug, worked out once per view
-    name and script prefix: `slug.join(shape)` is the URL."""
-    key = (view_name, get_script_prefix())
+    name and script prefix: `slug.join(shape)` is the URL. `prefix`: the current script
+    prefix, when the caller has already read it."""
+    key = (view_name, get_script_prefix() if prefix is None else prefix)
     shape = _URL_SHAPES.get(key)
     if shape is None:
         shape = _URL_SHAPES[key] = reverse(view_name, args=[_SLOT]).split(_SLOT)
@@ -247,8 +248,8 @@ class _Links:
     def __init__(self, catalog: CatalogView):
         prefix = get_script_prefix()
         self.kept = catalog.printable.setdefault(prefix, {})
-        self.detail = url_shape("catalog:detail")
-        self.status = url_shape("progress:set_status")
+        self.detail = url_shape("catalog:detail", prefix)
+        self.status = url_shape("progress:set_status", prefix)
 
     def item(self, item: recommend.Item, learner: recommend.Learner) -> dict:
         # Flat, so the template reads dict keys: each attribute of an object costs the
