@@ -1,10 +1,9 @@
 """What there is to learn. No users in here: learners live in mlpath.progress."""
 
-import functools
 import uuid
 from urllib.parse import urlencode
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
@@ -104,26 +103,6 @@ class ResourceQuerySet(CatalogQuerySet):
             )
             .annotate(source_count=models.Count("sources", distinct=True))
         )
-
-    def brief(self, slug: str) -> "Resource | None":
-        """Just the id, slug and title (the rest deferred), retired or not, in one raw
-        query: a status click needs no more, and the ORM took longer to build this query
-        than the database took to answer it."""
-        with connection.cursor() as cursor:
-            cursor.execute(_brief_sql(connection.vendor), [slug])
-            row = cursor.fetchone()
-        return Resource.from_db(connection.alias, _BRIEF_FIELDS, row) if row else None
-
-
-_BRIEF_FIELDS = ["id", "slug", "title"]
-
-
-@functools.cache
-def _brief_sql(vendor: str) -> str:
-    """Built once per database (`vendor` keys the cache): quoting on every click cost more
-    than SQLite took to run the query."""
-    table = connection.ops.quote_name(Resource._meta.db_table)
-    return f"SELECT {', '.join(_BRIEF_FIELDS)} FROM {table} WHERE slug = %s"
 
 
 class Resource(CatalogEntry):

@@ -90,23 +90,13 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Django's, with a one-query path for sessions it has already accepted (sessionauth.py).
-    "mlpath.sessionauth.FastAuthenticationMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so it sees the lockout flag that authenticate() leaves on the request.
     "axes.middleware.AxesMiddleware",
-    # After sessions, CSRF, auth and messages, whose results are part of a page's key.
-    "mlpath.pagecache.PageCacheMiddleware",
 ]
-
-# Flash messages ride in a signed cookie: a page can tell whether one is waiting without
-# loading the session, which lets mlpath.pagecache serve a kept page on one query.
-MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
-
-# Pages whose output depends only on what mlpath.pagecache puts in its key.
-PAGE_CACHE_VIEWS = ["home", "catalog:list", "catalog:detail", "progress:path"]
 
 ROOT_URLCONF = "mlpath.urls"
 WSGI_APPLICATION = "mlpath.wsgi.application"

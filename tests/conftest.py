@@ -93,13 +93,11 @@ def _fresh_catalog_index():
 
     from mlpath.groups.progress import forget_groups
     from mlpath.progress.path import forget_catalog
-    from mlpath.sessionauth import forget_sessions
 
     def forget():
         forget_catalog()
         forget_groups()
-        forget_sessions()
-        cache.clear()  # the kept pages (mlpath/pagecache.py) are keyed by the same kind of numbers
+        cache.clear()
 
     forget()
     yield

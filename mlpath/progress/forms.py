@@ -28,28 +28,11 @@ class SignupForm(UserCreationForm):
         return password
 
 
-class _SharedField:
-    """A field that form instances share rather than copy. Django deep-copies every field
-    for every form instance, so that one can be changed for one request; StatusForm never
-    changes its fields, and the copies were over half of its cost on every status click."""
-
-    def __deepcopy__(self, memo):
-        return self
-
-
-class _StatusField(_SharedField, forms.ChoiceField):
-    pass
-
-
-class _UndoField(_SharedField, forms.IntegerField):
-    pass
-
-
 class StatusForm(forms.Form):
     """A new status, or `undo`: the id of the change to take back (the Undo button)."""
 
-    status = _StatusField(choices=Status.choices, required=False)
-    undo = _UndoField(required=False, min_value=1)
+    status = forms.ChoiceField(choices=Status.choices, required=False)
+    undo = forms.IntegerField(required=False, min_value=1)
 
     def clean(self):
         data = super().clean()

@@ -5,12 +5,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Resource
-from mlpath import rawsql
 
 from . import recommend
 from .signals import learner_changed
@@ -111,43 +110,26 @@ class Progress(models.Model):
             self.finished_at = now
 
     @classmethod
-    def locked_for(cls, user, resource, cursor=None) -> "Progress":
+    def locked_for(cls, user, resource) -> "Progress":
         """The learner's row for `resource`, created if need be and locked until the
-        transaction ends. Two simultaneous first clicks meet the unique constraint: the
-        loser's insert fails inside its savepoint and it reads the winner's row instead.
-
-        Raw SQL: this and `_logged` are the write half of a status click, the app's hottest
-        POST, where building the ORM's statements cost several times running them. The row
-        comes back with only the fields a click touches; the rest (the note) stay deferred,
-        so a later save() cannot overwrite them with defaults. `cursor`: the caller's, in
-        the same transaction (a click opens one for all its statements), or a new one.
-        """
-        if cursor is None:
-            with connection.cursor() as cursor:
-                return cls.locked_for(user, resource, cursor)
-        cursor.execute(_locked_sql(), [user.pk, resource.pk])
-        found = cursor.fetchone()
-        if found is None:
-            row = cls.objects.select_for_update().get_or_create(user=user, resource=resource)[0]
-        else:
-            row = rawsql.instance(cls, _LOCKED_FIELDS, found)
-        row.user, row.resource = user, resource  # already in hand: no query to load them again
-        return row
+        transaction ends. Two simultaneous first clicks meet the unique constraint, and
+        get_or_create reads the winner's row for the loser."""
+        progress = cls.objects.select_for_update().get_or_create(user=user, resource=resource)[0]
+        progress.user, progress.resource = user, resource  # already in hand: no query to load them again
+        return progress
 
     @classmethod
     def change(cls, user, resource, status: str) -> "StatusChange | None":
         """Set a status and log it; None when it was already so (nothing to log or undo)."""
-        # One cursor for the click's five statements: opening each its own was a tenth of
-        # the time of the write.
-        with transaction.atomic(), connection.cursor() as cursor:
-            progress = cls.locked_for(user, resource, cursor)
+        with transaction.atomic():
+            progress = cls.locked_for(user, resource)
             previous = progress.status
             if previous == status:
                 return None
             now = timezone.now()
             before = progress.started_at, progress.finished_at
             progress.mark(status, now)
-            return progress._logged(previous, before, now, cursor)
+            return progress._logged(previous, before, now)
 
     @classmethod
     def undo(cls, user, resource, change_id: int) -> "tuple[StatusChange | None, str]":
@@ -179,28 +161,22 @@ class Progress(models.Model):
                 progress.started_at, progress.finished_at = change.from_started_at, change.from_finished_at
             else:  # not started, or history from before the timestamps were kept
                 progress.mark(change.from_status, now)
-            with connection.cursor() as cursor:
-                return progress._logged(change.to_status, before, now, cursor), ""
+            return progress._logged(change.to_status, before, now), ""
 
-    def _logged(self, previous: str, before, now, cursor) -> "StatusChange":
+    def _logged(self, previous: str, before, now) -> "StatusChange":
         """Save the new status and write its history row; `before` is what the timestamps
-        were, kept so an undo can put them back exactly. Raw SQL, as in `locked_for`."""
-        self.updated_at = now
-        started, finished, when = (
-            _write_datetime(value) for value in (self.started_at, self.finished_at, now)
+        were, kept so an undo can put them back exactly."""
+        self.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
+        change = StatusChange.objects.create(
+            user=self.user,
+            resource=self.resource,
+            from_status=previous,
+            to_status=self.status,
+            from_started_at=before[0],
+            from_finished_at=before[1],
+            changed_at=now,
         )
-        values = [self.user_id, self.resource_id, previous, self.status]
-        values += [_write_datetime(before[0]), _write_datetime(before[1]), when, False]
-        cursor.execute(_update_sql(), [self.status, started, finished, when, self.pk])
-        cursor.execute(_history_sql(), values)
-        change_id = cursor.fetchone()[0]
-        change = StatusChange.from_db(
-            connection.alias,
-            ["id", *_HISTORY_FIELDS],
-            [change_id, *values[:4], before[0], before[1], now, False],
-        )
-        change.user, change.resource = self.user, self.resource  # the page prints them
-        learner_changed.send(Progress, user=self.user, cursor=cursor)
+        learner_changed.send(Progress, user=self.user)
         return change
 
     @classmethod
@@ -282,15 +258,12 @@ class StatusChange(models.Model):
     def undoable(self, now=None) -> bool:
         return not self.via_reset and (now or timezone.now()) - self.changed_at <= self.UNDO_WINDOW
 
-    def undo_seconds_left(self, now=None) -> float:
-        """How long a page offering this Undo stays true (for the page cache)."""
-        return (self.changed_at + self.UNDO_WINDOW - (now or timezone.now())).total_seconds()
-
 
 class LearnerStamp(models.Model):
-    """Moves whenever anything a learner's own pages show changes: a status, a note, a
-    reset, the path settings. Cached pages are keyed by it (see pagecache.py), so one
-    indexed read tells every process and server whether a page it kept is still right.
+    """Moves whenever anything a learner's path shows changes: a status, a note, a reset,
+    the path settings. Study-group dashboards are keyed by the sum of their members'
+    stamps (see groups/summary.py), so one indexed read tells every process and server
+    whether the rows it computed are still right.
 
     A counter moved in the same transaction as the change: a rolled-back change rolls
     the counter back with it, so a value never stands for two different states.
@@ -305,15 +278,11 @@ class LearnerStamp(models.Model):
         return f"{self.user_id}@{self.version}"
 
     @classmethod
-    def bump(cls, user, cursor=None) -> None:
-        # Raw for the same reason as Progress.locked_for: every click moves the stamp.
-        if cursor is None:
-            with connection.cursor() as cursor:
-                return cls.bump(user, cursor)
-        cursor.execute(_bump_sql(), [user.pk])
-        if not cursor.rowcount:
-            # First change ever: 1, never the 0 that "no row" reads as. Two first changes
-            # at once both land here; the loser's insert fails inside its savepoint and it
+    def bump(cls, user) -> None:
+        # An UPDATE first: every change but a learner's very first finds the row there.
+        if not cls.objects.filter(user=user).update(version=models.F("version") + 1):
+            # First change ever: 1, never the 0 that "no row" reads as. Two first changes at
+            # once both land here; the loser's insert fails inside its savepoint and it
             # moves the winner's row instead.
             try:
                 with transaction.atomic():
@@ -322,46 +291,8 @@ class LearnerStamp(models.Model):
                 cls.objects.filter(user=user).update(version=models.F("version") + 1)
 
 
-def _stamp(sender, user, cursor=None, **kwargs):
-    LearnerStamp.bump(user, cursor)
+def _stamp(sender, user, **kwargs):
+    LearnerStamp.bump(user)
 
 
 learner_changed.connect(_stamp, dispatch_uid="progress-learner-stamp")
-
-
-# The statements of a status click, built once (see rawsql.statement).
-_LOCKED_FIELDS = ("id", "user_id", "resource_id", "status", "started_at", "finished_at")
-_HISTORY_FIELDS = ("user_id", "resource_id", "from_status", "to_status")
-_HISTORY_FIELDS += ("from_started_at", "from_finished_at", "changed_at", "via_reset")
-
-
-@rawsql.statement
-def _locked_sql() -> str:
-    sql = f"SELECT {', '.join(_LOCKED_FIELDS)} FROM {rawsql.table(Progress)} "
-    sql += "WHERE user_id = %s AND resource_id = %s"
-    return sql + " FOR UPDATE" if connection.features.has_select_for_update else sql
-
-
-@rawsql.statement
-def _update_sql() -> str:
-    return (
-        f"UPDATE {rawsql.table(Progress)} SET status = %s, started_at = %s, finished_at = %s, "
-        "updated_at = %s WHERE id = %s"
-    )
-
-
-@rawsql.statement
-def _history_sql() -> str:
-    return (
-        f"INSERT INTO {rawsql.table(StatusChange)} ({', '.join(_HISTORY_FIELDS)}) "
-        f"VALUES ({', '.join(['%s'] * len(_HISTORY_FIELDS))}) RETURNING id"
-    )
-
-
-@rawsql.statement
-def _bump_sql() -> str:
-    return f"UPDATE {rawsql.table(LearnerStamp)} SET version = version + 1 WHERE user_id = %s"
-
-
-def _write_datetime(value):
-    return None if value is None else connection.ops.adapt_datetimefield_value(value)

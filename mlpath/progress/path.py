@@ -6,17 +6,12 @@ for many learners at once, so the catalog is read once per request, not once per
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
 from types import MappingProxyType
 
-from django.db import connection
 from django.db.models import Count
-from django.urls import get_script_prefix, reverse
-from django.utils.html import escape
 
 from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, search_url
-from mlpath import rawsql
 
 from . import recommend
 from .models import PathSettings, Progress
@@ -28,8 +23,6 @@ class CatalogView:
 
     plan: recommend.Catalog
     ids: dict[int, str]  # resource id -> slug
-    # {script prefix: {slug: printable fields}}, filled as resources are listed (see _Links).
-    printable: dict[str, dict[str, dict]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def items(self) -> tuple[recommend.Item, ...]:
@@ -134,50 +127,12 @@ def forget_catalog() -> None:
 
 
 def path_for_user(user) -> tuple[CatalogView, PathSettings, recommend.Learner, recommend.Path]:
-    """Two queries while the catalog is unchanged: its revision with the learner's settings,
-    then their statuses."""
-    token, path_settings, statuses = _learner_rows(user)
-    catalog = CatalogView.current_with_token(token)[1]
-    learner = catalog.learner(statuses, path_settings)
+    """Three queries while the catalog is unchanged: its revision, the learner's settings
+    and their statuses."""
+    catalog = CatalogView.current()
+    path_settings = PathSettings.for_user(user)
+    learner = catalog.learner(Progress.objects.statuses(user), path_settings)
     return catalog, path_settings, learner, catalog.path_for(learner)
-
-
-def _learner_rows(user) -> tuple[str, PathSettings, dict[int, str]]:
-    """(catalog token, settings, {resource id: status}).
-
-    Raw SQL: every status click re-reads these to answer with the new path, and building
-    the three ORM queries cost several times running them. The settings come back as the
-    model (unsaved defaults when the learner has none), converted as the ORM would.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_settings_sql(), [user.pk, CatalogRevision.SINGLETON])
-        row = cursor.fetchone()
-        cursor.execute(_statuses_sql(), [user.pk])
-        statuses = dict(cursor.fetchall())
-    token, settings_id = (row[0] or "", row[1]) if row else ("", None)
-    # By id, not `user=`: the path never reads the settings' user back, so the relation's
-    # checks on the request's lazy user are not worth paying on every click.
-    if settings_id is None:
-        return token, PathSettings(user_id=user.pk), statuses
-    return token, rawsql.instance(PathSettings, _SETTINGS_COLUMNS, row[1:]), statuses
-
-
-_SETTINGS_COLUMNS = ("id", "stage_order", "known_stages", "hours_per_week")
-
-
-@rawsql.statement
-def _settings_sql() -> str:
-    q = connection.ops.quote_name
-    return (
-        f"SELECT r.token, {', '.join(f'p.{q(column)}' for column in _SETTINGS_COLUMNS)} "
-        f"FROM {rawsql.table(CatalogRevision)} r "
-        f"LEFT JOIN {rawsql.table(PathSettings)} p ON p.user_id = %s WHERE r.id = %s"
-    )
-
-
-@rawsql.statement
-def _statuses_sql() -> str:
-    return f"SELECT resource_id, status FROM {rawsql.table(Progress)} WHERE user_id = %s"
 
 
 _CHANGE_WORDS = {
@@ -210,66 +165,17 @@ def moved_by(change) -> dict[str, bool]:
     }
 
 
-# {(view name, script prefix): the URL split around its slug}. reverse() was a quarter of
-# the time of rendering the path fragment, which links each resource twice; catalog slugs
-# are [a-z0-9-] only (catalog.schema.SLUG_RE), so they need no quoting to be filled in.
-_URL_SHAPES: dict[tuple[str, str], list[str]] = {}
-_SLOT = "slug-slot"
-
-
-def url_shape(view_name: str, prefix: str | None = None) -> list[str]:
-    """reverse(view_name, args=[slug]) split around the slug, worked out once per view
-    name and script prefix: `slug.join(shape)` is the URL. `prefix`: the current script
-    prefix, when the caller has already read it."""
-    key = (view_name, get_script_prefix() if prefix is None else prefix)
-    shape = _URL_SHAPES.get(key)
-    if shape is None:
-        shape = _URL_SHAPES[key] = reverse(view_name, args=[_SLOT]).split(_SLOT)
-    return shape
-
-
-def hours_label(hours: float) -> str:
-    """What `floatformat:"-1"` prints (no decimals when whole, else one, halves up), without
-    the template's localisation round trip, which several bars pay on every click."""
-    exact = Decimal(repr(float(hours)))
-    if exact == exact.to_integral_value():
-        return str(int(exact))
-    return str(exact.quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
-class _Links:
-    """What each listed resource prints, apart from the learner's status: its two URLs,
-    and its title, byline and address already escaped. Worked out once per resource and
-    catalog revision and kept on the CatalogView: the template escaping the same few dozen
-    catalog strings again on every click was a sixth of the time it took to render the
-    answer. The URLs are shaped once per page, as the script prefix sits in a thread-local
-    that costs more to read than filling in a slug."""
-
-    def __init__(self, catalog: CatalogView):
-        prefix = get_script_prefix()
-        self.kept = catalog.printable.setdefault(prefix, {})
-        self.detail = url_shape("catalog:detail", prefix)
-        self.status = url_shape("progress:set_status", prefix)
-
-    def item(self, item: recommend.Item, learner: recommend.Learner) -> dict:
-        # Flat, so the template reads dict keys: each attribute of an object costs the
-        # template engine a failed key lookup first, and the fragment prints dozens of them.
-        kept = self.kept.get(item.slug)
-        if kept is None:
-            kept = self.kept[item.slug] = self._printable(item)
-        return {**kept, "status": learner.statuses.get(item.slug, recommend.NOT_STARTED)}
-
-    def _printable(self, item: recommend.Item) -> dict:
-        # escape() marks its result safe, so the template prints these as they are.
-        return {
-            "slug": item.slug,
-            "title": escape(item.title),
-            "creator": escape(item.creator),
-            "url": escape(item.url),
-            "detail_url": escape(item.slug.join(self.detail)),
-            "status_url": escape(item.slug.join(self.status)),
-            "search_url": "" if item.url else escape(search_url(item.title, item.creator)),
-        }
+def _entry(item: recommend.Item, learner: recommend.Learner) -> dict:
+    """What the page prints of a listed resource, with the learner's status."""
+    return {
+        "slug": item.slug,
+        "title": item.title,
+        "creator": item.creator,
+        "url": item.url,
+        "search_url": "" if item.url else search_url(item.title, item.creator),
+        "hours": item.hours,
+        "status": learner.statuses.get(item.slug, recommend.NOT_STARTED),
+    }
 
 
 def page_context(
@@ -287,15 +193,14 @@ def page_context(
     `sections` (see `moved_by`) leaves out what a click's answer will not re-send: the bars
     and time left, or the in-progress list. The recommendation and Undo are always there.
     """
-    links = _Links(catalog)
     context = {
         "path": path,
         "overall": path.overall,
-        "next_up": _next_up(catalog, learner, path, links),
-        "alternatives": [{**links.item(rec.item, learner), "why": rec.why} for rec in path.alternatives],
+        "next_up": _next_up(catalog, learner, path),
+        "alternatives": [{**_entry(rec.item, learner), "why": rec.why} for rec in path.alternatives],
         "synthesis": [],
         "synthesis_stage": catalog.names.get(catalog.stages[-1], "") if catalog.stages else "",
-        "undo": _undo(last_change, links),
+        "undo": _undo(last_change),
         "customised": bool(path_settings.pk),
         "known_names": [
             catalog.names.get(slug, slug) for slug in path.stage_order if slug in learner.known_stages
@@ -304,48 +209,45 @@ def page_context(
     if path.finished and catalog.stages:
         # The last stage of the catalog's own order is where the pillars come together.
         last = catalog.stages[-1]
-        context["synthesis"] = [links.item(item, learner) for item in catalog.items if item.stage == last]
+        context["synthesis"] = [_entry(item, learner) for item in catalog.items if item.stage == last]
     if sections["bars"]:
         context.update(_bars(catalog, path_settings, path, today))
     if sections["in_progress"]:
-        context["in_progress"] = [links.item(item, learner) for item in path.in_progress]
+        context["in_progress"] = [_entry(item, learner) for item in path.in_progress]
     return context
 
 
-def _next_up(catalog: CatalogView, learner, path, links: _Links) -> dict | None:
+def _next_up(catalog: CatalogView, learner, path) -> dict | None:
     if path.next is None:
         return None
     item = path.next.item
     return {
-        **links.item(item, learner),
+        **_entry(item, learner),
         "why": path.next.why,
-        "hours": hours_label(item.hours),
-        "opens": [links.item(opened, learner) for opened in path.next.opens],
+        "opens": [_entry(opened, learner) for opened in path.next.opens],
         "stage_name": catalog.names.get(item.stage, item.stage),
     }
 
 
-def _undo(last_change, links: _Links) -> dict | None:
+def _undo(last_change) -> dict | None:
     if last_change is None or not last_change.undoable():
         return None
     title = last_change.resource.title
     return {
         "change_id": last_change.pk,
+        "slug": last_change.resource.slug,
         "title": title,
         "from_label": last_change.get_from_status_display().lower(),
         "text": describe_change(last_change, title),
-        "status_url": last_change.resource.slug.join(links.status),
     }
 
 
 def _bars(catalog: CatalogView, path_settings: PathSettings, path, today) -> dict:
     """The stage and pillar bars and the time left."""
     hours_per_week = float(path_settings.hours_per_week)
-    # Percentages as text: each is printed three times, and an int would be localized each time.
     stages = [
         {
             "bar": bar,
-            "percent": str(bar.percent),
             "name": catalog.names.get(bar.slug, bar.slug),
             "current": bar.slug == path.current_stage,
         }
@@ -354,19 +256,14 @@ def _bars(catalog: CatalogView, path_settings: PathSettings, path, today) -> dic
     pillars = [
         {
             "bar": bar,
-            "percent": str(bar.percent),
             "name": catalog.names.get(bar.slug, bar.slug),
             "eta": recommend.eta(bar.remaining_hours, hours_per_week, today),
-            "hours_left": hours_label(bar.remaining_hours),
         }
         for bar in path.pillars
     ]
     return {
         "stages": stages,
         "pillars": pillars,
-        "overall_percent": str(path.overall.percent),
         "eta": recommend.eta(path.overall.remaining_hours, hours_per_week, today),
-        "eta_hours": hours_label(path.overall.remaining_hours),
         "hours_per_week": path_settings.hours_per_week,
-        "hours_per_week_label": hours_label(hours_per_week),
     }

@@ -5,10 +5,7 @@ from django.dispatch import Signal
 # Sent with `user=` whenever what a learner's path shows could have moved: a status change,
 # a reset, new path settings. It is sent inside the transaction that made the change, after
 # the write, so a listener's own write commits together with it (or after it, never before).
-# A status click also sends `cursor=`, its open cursor in that transaction: a listener that
-# writes may use it rather than open another. Other senders leave it out.
-# Its receivers are looked up once per sender and kept (use_caching): it is sent on every click.
-learner_changed = Signal(use_caching=True)
+learner_changed = Signal()
 
 # Sent with `user=` before an account is deleted. Each receiver returns a list of reasons
 # (plain sentences) why it must not be deleted yet; an empty list means no objection.

@@ -2,10 +2,9 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import Context
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -13,7 +12,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog.models import Resource, Stage
-from mlpath import pagecache
 from mlpath.decorators import login_required
 
 from . import path as learner_path
@@ -35,9 +33,6 @@ def _path_context(request, last_change=None, sections=learner_path.ALL_SECTIONS)
     """`last_change`: the change this request just made, when it made one (saves a query)."""
     catalog, path_settings, learner, path = learner_path.path_for_user(request.user)
     last_change = last_change or StatusChange.objects.latest_for(request.user)
-    if last_change is not None and last_change.undoable():
-        # The cached page must not offer Undo after the window closes.
-        pagecache.keep_for(request, last_change.undo_seconds_left())
     return learner_path.page_context(
         catalog,
         path_settings,
@@ -61,22 +56,12 @@ _ANSWER_PARTS = [
 def _path_answer(request, change) -> HttpResponse:
     moved = learner_path.moved_by(change)
     context = _path_context(request, change, sections=moved)
-    # htmx sends the CSRF token from <body hx-headers>, so the answer's forms need none of
-    # their own: no new masked token (a tenth of the answer's time) and no cookie refresh.
-    # Rendered without the request, as none of the context processors are used, and in
-    # one Context for all the parts rather than a new one per render().
-    context = Context({**context, "token_in_header": True})
-    html = [_partial("next-resource").render(context)]
+    html = [render_to_string("progress/path.html#next-resource", context, request)]
     context["oob"] = True
     for section, parts in _ANSWER_PARTS:
         if section is None or moved[section]:
-            html += [_partial(part).render(context) for part in parts]
+            html += [render_to_string(f"progress/path.html#{part}", context, request) for part in parts]
     return HttpResponse("".join(html))
-
-
-def _partial(name: str):
-    """A partial of the path page as the template engine's own Template (render(Context))."""
-    return get_template(f"progress/path.html#{name}").template
 
 
 @login_required
@@ -88,9 +73,7 @@ def path_page(request):
 @login_required
 @require_POST
 def set_status(request, slug):
-    resource = Resource.objects.brief(slug)
-    if resource is None:
-        raise Http404("No such resource.")
+    resource = get_object_or_404(Resource.objects.only("id", "slug", "title"), slug=slug)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(

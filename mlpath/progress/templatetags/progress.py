@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 
 from django import template
 
-from mlpath import pagecache
-
 from ..forms import NoteForm
 from ..models import Progress, Status, StatusChange
 
@@ -39,9 +37,6 @@ def status_control(context, resource, book):
     request = context["request"]
     last = book.last_change if book else None
     undo = last if last and last.resource_id == resource.id and last.undoable() else None
-    if undo:
-        # A kept copy of this page must not offer Undo after the window closes.
-        pagecache.keep_for(request, undo.undo_seconds_left())
     return {
         "request": request,
         "resource": resource,
