@@ -19,7 +19,7 @@ from . import yamlfile
 from .graph import find_cycles
 from .merge import merge
 from .models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, Topic
-from .schema import KIND_LABELS, KIND_ORDER, SCHEMA, Catalog, validate
+from .schema import KIND_LABELS, KIND_ORDER, SCHEMA, Validated, validate
 from .yamlfile import Problem
 
 MODELS = {
@@ -106,7 +106,7 @@ def collect_files(paths) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def read_catalog(paths) -> tuple[Catalog, list[str]]:
+def read_catalog(paths) -> tuple[Validated, list[str]]:
     """Parse and validate; raise CatalogError listing every problem found."""
     files, problems = collect_files(paths)
     documents = []
@@ -183,7 +183,7 @@ def _hours(value) -> str:
 
 
 class _Writer:
-    def __init__(self, catalog: Catalog, report: Report, prefer_yaml: bool):
+    def __init__(self, catalog: Validated, report: Report, prefer_yaml: bool):
         self.catalog = catalog
         self.report = report
         self.prefer_yaml = prefer_yaml

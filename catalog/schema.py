@@ -134,7 +134,9 @@ class Record:
 
 
 @dataclass
-class Catalog:
+class Validated:
+    """What `validate` makes of the YAML files: their records by kind, and every problem."""
+
     records: dict[str, list[Record]]
     problems: list[Problem]
 
@@ -303,7 +305,7 @@ def _validate_record(kind: str, raw, filename: str, line: int, problems: list) -
     return Record(kind, values["slug"], values, filename, raw.line, lines)
 
 
-def validate(documents: list[tuple[str, object]]) -> Catalog:
+def validate(documents: list[tuple[str, object]]) -> Validated:
     """Validate parsed YAML documents, given as (file name, parsed data) pairs."""
     problems: list[Problem] = []
     records: dict[str, list[Record]] = {kind: [] for kind in KIND_ORDER}
@@ -347,7 +349,7 @@ def validate(documents: list[tuple[str, object]]) -> Catalog:
     _check_duplicates(records, problems)
     _check_references(records, problems)
     _check_prerequisites(records, problems)
-    return Catalog(records, sorted(set(problems)))
+    return Validated(records, sorted(set(problems)))
 
 
 def _check_duplicates(records, problems):

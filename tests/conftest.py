@@ -86,17 +86,15 @@ def shipped_catalog(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_catalog_index():
-    # Each process keeps the catalog index and the groups' dashboards in memory, keyed by
+    # Each process keeps the catalog index in memory, and the dashboards in the cache, keyed by
     # revisions. A test that rolls back can bring back a group id and revision number with
     # other rows behind them, so every test starts clean.
     from django.core.cache import cache
 
-    from mlpath.groups.progress import forget_groups
     from mlpath.progress.path import forget_catalog
 
     def forget():
         forget_catalog()
-        forget_groups()
         cache.clear()
 
     forget()

@@ -8,14 +8,14 @@ from mlpath.groups.dashboard import (
     Member,
     averages,
     csv_cell,
+    flag_stuck,
     is_stuck,
     member_rows,
     resource_counts,
     sort_rows,
-    stuck_flags_hold_until,
     touched_first,
 )
-from mlpath.progress.recommend import Catalog, Item, Learner
+from mlpath.progress.index import Item, Learner, PathIndex
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 ITEMS = (
@@ -38,7 +38,7 @@ def member(name, statuses=None, last=None, joined_days_ago=30, known=()):
 
 def rows_for(*members):
     return member_rows(
-        Catalog.of(ITEMS, stages=("programming", "math"), pillars=("linear-algebra", "probability")),
+        PathIndex.of(ITEMS, stages=("programming", "math"), pillars=("linear-algebra", "probability")),
         members,
         now=NOW,
         stuck_after_days=14,
@@ -131,37 +131,17 @@ def test_csv_cells_cannot_become_formulas(value, cell):
     assert csv_cell(value) == cell
 
 
-def test_stuck_flags_hold_until_the_next_member_crosses_the_threshold():
-    rows = rows_for(
-        member("soon", last=NOW - timedelta(days=10)),
-        member("later", last=NOW - timedelta(days=2)),
-        member("already", last=NOW - timedelta(days=20)),
-        member("done", known=("programming", "math"), last=NOW - timedelta(days=1)),
-    )
-    assert stuck_flags_hold_until(rows, after_days=14) == NOW + timedelta(days=4)
-    assert stuck_flags_hold_until(rows_for(member("x", last=NOW - timedelta(days=20))), after_days=14) is None
+def test_kept_rows_become_stuck_as_the_clock_moves_on():
+    rows = rows_for(member("soon", last=NOW - timedelta(days=10)), member("fresh", last=NOW))
+    assert [row.stuck for row in rows] == [False, False]
+    later = flag_stuck(rows, now=NOW + timedelta(days=4), after_days=14)
+    assert [(row.member.name, row.stuck) for row in later] == [("soon", True), ("fresh", False)]
+    assert later[1] is rows[1]  # unchanged rows are kept as they are
 
 
-def test_rows_reuse_an_unchanged_members_path_but_not_a_changed_one(monkeypatch):
-    before = {row.member.name: row for row in rows_for(member("ada", {"py": "done"}), member("bo"))}
-    planned = []
-    real = member_rows.__globals__["recommend"].build_path
-
-    def counting(catalog, learner, **kwargs):
-        planned.append(dict(learner.statuses))
-        return real(catalog, learner, **kwargs)
-
-    monkeypatch.setattr(member_rows.__globals__["recommend"], "build_path", counting)
-    after = member_rows(
-        Catalog.of(ITEMS, stages=("programming", "math"), pillars=("linear-algebra", "probability")),
-        [member("ada", {"py": "done"}, last=NOW), member("bo", {"prob": "done"})],
-        now=NOW,
-        stuck_after_days=14,
-        previous={before[name].member.user_id: before[name] for name in before},
-    )
-    assert planned == [{"prob": "done"}]  # only Bo changed
-    assert after[0].overall == before["ada"].overall and after[0].member.last_activity == NOW
-    assert after[1].overall.percent == 20
+def test_rows_keep_no_statuses():
+    [ada] = rows_for(member("ada", {"py": "done", "la": "in_progress"}, last=NOW))
+    assert ada.member.learner.statuses == {} and ada.member.name == "ada"
 
 
 def test_touched_first_puts_work_in_progress_then_the_most_touched_first():

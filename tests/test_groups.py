@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Resource
 from mlpath.groups.models import Membership, StudyGroup
-from mlpath.groups.progress import member_stamps
+from mlpath.groups.summary import member_stamps
 from mlpath.progress.models import Progress, StatusChange
 from tests.factories import make_catalog
 
@@ -663,7 +663,7 @@ def test_a_slower_request_never_puts_back_an_older_dashboard(
     still only move forward, so a request that read the group before cannot replace what
     a later one computed."""
     from mlpath.groups.models import remove
-    from mlpath.groups.progress import group_progress
+    from mlpath.groups.summary import group_summary
 
     group = StudyGroup.create(name="Club", description="", organizer=olga)
     ada = make_user("ada")
@@ -672,7 +672,7 @@ def test_a_slower_request_never_puts_back_an_older_dashboard(
     stalled = StudyGroup.objects.get(pk=group.pk)  # read by a request that then stalls
     remove(group, ada.pk)
     fresh = StudyGroup.objects.get(pk=group.pk)
-    assert [row.member.name for row in group_progress(fresh).rows] == ["olga"]
-    group_progress(stalled)  # finishes now, with the revision it read before Ada left
+    assert [row.member.name for row in group_summary(fresh).rows] == ["olga"]
+    group_summary(stalled)  # finishes now, with the revision it read before Ada left
     with django_assert_max_num_queries(2):  # the later result is still kept: stamps, catalog
-        assert [row.member.name for row in group_progress(fresh).rows] == ["olga"]
+        assert [row.member.name for row in group_summary(fresh).rows] == ["olga"]

@@ -1,15 +1,18 @@
 """A study group's progress as pure functions: one row per member, counts per resource,
 averages per pillar, the stuck rule, sorting, and CSV cells that spreadsheets cannot run.
 
-Each member's numbers come from the same `recommend` rules as their own path page, so
+Each member's numbers come from the same `ranking` rules as their own path page, so
 an organizer never sees a figure the member would not recognise.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from mlpath.progress import recommend
+from mlpath.progress import ranking
+from mlpath.progress.index import DONE, IN_PROGRESS, SKIPPED, Item, Learner, PathIndex
+
+NO_PROGRESS = Learner()
 
 
 @dataclass(frozen=True)
@@ -19,15 +22,15 @@ class Member:
     role: str
     joined_at: datetime
     last_activity: datetime | None
-    learner: recommend.Learner
+    learner: Learner
 
 
 @dataclass(frozen=True)
 class Row:
     member: Member
-    pillars: tuple[recommend.Bar, ...]
-    overall: recommend.Bar
-    current: recommend.Item | None
+    pillars: tuple[ranking.Bar, ...]
+    overall: ranking.Bar
+    current: Item | None
     current_in_progress: bool
     finished: bool
     stuck: bool
@@ -35,7 +38,7 @@ class Row:
 
 @dataclass(frozen=True)
 class ResourceCount:
-    item: recommend.Item
+    item: Item
     done: int
     in_progress: int
     skipped: int
@@ -57,55 +60,40 @@ def is_stuck(member: Member, *, finished: bool, now: datetime, after_days: int) 
 
 
 def member_rows(
-    catalog: recommend.Catalog,
-    members: Iterable[Member],
-    *,
-    now: datetime,
-    stuck_after_days: int,
-    previous: Mapping[int, Row] | None = None,
+    index: PathIndex, members: Iterable[Member], *, now: datetime, stuck_after_days: int
 ) -> list[Row]:
-    """One row per member. A member's path depends on the catalog and their learner data
-    only, so a row in `previous` (by user id, on the same catalog) whose learner data is
-    unchanged keeps its path; name, role, activity and the stuck flag are always fresh."""
-    previous = previous or {}
+    """One row per member. The row keeps who the member is but not their statuses, so a
+    group's rows stay small enough to cache."""
     rows = []
     for member in members:
-        known = previous.get(member.user_id)
-        if known is not None and known.member.learner == member.learner:
-            pillars, overall, current = known.pillars, known.overall, known.current
-            finished = known.finished
-        else:
-            path = recommend.build_path(catalog, member.learner, limit=1)
-            pillars, overall, finished = path.pillars, path.overall, path.finished
-            current = path.next.item if path.next else None
+        path = ranking.build_path(index, member.learner, limit=1)
+        current = path.next.item if path.next else None
         rows.append(
             Row(
-                member=member,
-                pillars=pillars,
-                overall=overall,
+                member=replace(member, learner=NO_PROGRESS),
+                pillars=path.pillars,
+                overall=path.overall,
                 current=current,
                 current_in_progress=bool(current)
-                and member.learner.statuses.get(current.slug) == recommend.IN_PROGRESS,
-                finished=finished,
-                stuck=is_stuck(member, finished=finished, now=now, after_days=stuck_after_days),
+                and member.learner.statuses.get(current.slug) == IN_PROGRESS,
+                finished=path.finished,
+                stuck=is_stuck(member, finished=path.finished, now=now, after_days=stuck_after_days),
             )
         )
     return rows
 
 
-def stuck_flags_hold_until(rows: Iterable[Row], *, after_days: int) -> datetime | None:
-    """The first moment a member not stuck now becomes stuck if nobody does anything; None
-    if no such moment comes. Until then every row's `stuck` flag stays as computed (a
-    stuck member only recovers by changing something, which is new data anyway)."""
-    moments = [
-        (row.member.last_activity or row.member.joined_at) + timedelta(days=after_days)
-        for row in rows
-        if not row.finished and not row.stuck
-    ]
-    return min(moments, default=None)
+def flag_stuck(rows: Iterable[Row], *, now: datetime, after_days: int) -> list[Row]:
+    """The rows with their stuck flags as of `now`: rows computed earlier, and kept, go
+    stale only in this flag, which moves with the clock."""
+    flagged = []
+    for row in rows:
+        stuck = is_stuck(row.member, finished=row.finished, now=now, after_days=after_days)
+        flagged.append(row if stuck == row.stuck else replace(row, stuck=stuck))
+    return flagged
 
 
-def resource_counts(items: Sequence[recommend.Item], members: Iterable[Member]) -> list[ResourceCount]:
+def resource_counts(items: Sequence[Item], members: Iterable[Member]) -> list[ResourceCount]:
     """How many members are done with, in the middle of, or skipped each resource."""
     tally: dict[str, dict[str, int]] = {item.slug: {} for item in items}
     for member in members:
@@ -115,9 +103,9 @@ def resource_counts(items: Sequence[recommend.Item], members: Iterable[Member]) 
     return [
         ResourceCount(
             item,
-            done=tally[item.slug].get(recommend.DONE, 0),
-            in_progress=tally[item.slug].get(recommend.IN_PROGRESS, 0),
-            skipped=tally[item.slug].get(recommend.SKIPPED, 0),
+            done=tally[item.slug].get(DONE, 0),
+            in_progress=tally[item.slug].get(IN_PROGRESS, 0),
+            skipped=tally[item.slug].get(SKIPPED, 0),
         )
         for item in items
     ]
@@ -169,5 +157,5 @@ def csv_cell(value) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def per_member_pillar(row: Row) -> Mapping[str, recommend.Bar]:
+def per_member_pillar(row: Row) -> Mapping[str, ranking.Bar]:
     return {bar.slug: bar for bar in row.pillars}

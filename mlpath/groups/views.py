@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -20,7 +19,7 @@ from mlpath.decorators import login_required
 from . import dashboard
 from .forms import DashboardForm, GroupForm
 from .models import LastOrganizer, Membership, StudyGroup, leave, remove, set_role
-from .progress import group_progress
+from .summary import group_summary
 
 # Access helpers: the view decides, never the template.
 
@@ -93,7 +92,7 @@ def group_new(request):
 def group_detail(request, slug):
     membership = _get_membership(request, slug)
     group = membership.group
-    progress = group_progress(group)
+    summary = group_summary(group)
     memberships = list(
         group.memberships.select_related("user")
         .only("id", "role", "user_id", "user__username", "group_id")
@@ -104,8 +103,8 @@ def group_detail(request, slug):
         "membership": membership,
         "memberships": memberships,
         "organizer_count": sum(m.is_organizer for m in memberships),
-        "averages": _named(progress.averages, progress.catalog.names),
-        "overall": progress.overall,
+        "averages": _named(summary.averages, summary.index.names),
+        "overall": summary.overall,
         "invite_url": request.build_absolute_uri(reverse("groups:join", args=[group.invite_code]))
         if membership.is_organizer
         else None,
@@ -121,30 +120,31 @@ def group_dashboard(request, slug):
     group = _get_group_for_organizer(request, slug)
     form = DashboardForm(request.GET)
     sort, stuck_only = form.options()
-    progress = group_progress(group)
-    catalog = progress.catalog
-    shown = progress.sorted_rows(sort, stuck_only=stuck_only)
+    summary = group_summary(group)
+    index = summary.index
+    shown = summary.sorted_rows(sort, stuck_only=stuck_only)
     requested = request.GET.get("page")
     paginator = Paginator(shown, MEMBERS_PER_PAGE)
     page = paginator.page(_page_number(requested, paginator.num_pages))
     base = reverse("groups:dashboard", args=[group.slug])
     context = {
         "group": group,
-        "rows": [{"row": row, "html": _row_html(progress, row)} for row in page.object_list],
+        "rows": [_member_entry(row, index.pillars) for row in page.object_list],
         "page": page,
         "page_links": _page_links(base, page, sort, stuck_only),
         "page_notice": _page_notice(requested, page),
         "shown_count": len(shown),
-        "member_count": len(progress.rows),
-        "stuck_count": progress.stuck_count,
+        "member_count": len(summary.rows),
+        "stuck_count": summary.stuck_count,
         "sort": sort,
         "stuck_only": stuck_only,
         "sort_links": _sort_links(base, sort, stuck_only, page.number),
-        "pillar_names": [catalog.names.get(slug, slug) for slug in catalog.pillars],
-        "averages_html": _rendered(progress, "averages", lambda: _averages_context(progress)),
-        "overall": progress.overall,
-        "counts": progress.counts[:COUNTS_SHOWN],
-        "counts_html": _rendered(progress, "resource-counts", lambda: _counts_context(progress)),
+        "pillar_names": [index.names.get(slug, slug) for slug in index.pillars],
+        "averages": _named(summary.averages, index.names),
+        "chart": _chart(summary.averages, index.names),
+        "overall": summary.overall,
+        "counts": summary.counts[:COUNTS_SHOWN],
+        "touched_count": len(summary.counts),
         "stuck_days": settings.STUCK_AFTER_DAYS,
         "invalid_options": form.is_bound and not form.is_valid(),
     }
@@ -172,40 +172,9 @@ def _chart(averages, names) -> dict:
     return {"bars": bars, "height": 12 * len(bars)}
 
 
-def _rendered(progress, part: str, context) -> str:
-    """A part of the dashboard that depends on the computed progress alone, nothing in the
-    request: rendered once per computation and kept with it, since rendering is most of a
-    warm page's time."""
-    html = progress.rendered.get(part)
-    if html is None:
-        html = progress.rendered[part] = render_to_string(f"groups/dashboard.html#{part}", context())
-    return html
-
-
-def _averages_context(progress) -> dict:
-    names = progress.catalog.names
-    return {"averages": _named(progress.averages, names), "chart": _chart(progress.averages, names)}
-
-
-def _counts_context(progress) -> dict:
-    return {"counts": progress.counts[:COUNTS_SHOWN], "touched_count": len(progress.counts)}
-
-
-def _row_html(progress, row: dashboard.Row) -> str:
-    """A member's table row, kept like `_rendered` parts; a recomputation keeps the rows of
-    members whose row is unchanged (see GroupProgress.compute)."""
-    html = progress.row_html.get(row.member.user_id)
-    if html is None:
-        by_pillar = dashboard.per_member_pillar(row)
-        entry = {
-            "row": row,
-            "pillars": [by_pillar.get(slug) for slug in progress.catalog.pillars],
-            "current_url": reverse("catalog:detail", args=[row.current.slug]) if row.current else None,
-        }
-        html = progress.row_html[row.member.user_id] = render_to_string(
-            "groups/_member_row.html", {"entry": entry}
-        )
-    return html
+def _member_entry(row: dashboard.Row, pillars) -> dict:
+    by_pillar = dashboard.per_member_pillar(row)
+    return {"row": row, "pillars": [by_pillar.get(slug) for slug in pillars]}
 
 
 def _dashboard_url(base: str, sort: str, stuck_only: bool, page: int = 1) -> str:
@@ -259,12 +228,12 @@ def _page_notice(requested: str | None, page) -> str:
 @require_safe
 def group_csv(request, slug):
     group = _get_group_for_organizer(request, slug)
-    progress = group_progress(group)
-    catalog, rows = progress.catalog, progress.sorted_rows("name")
+    summary = group_summary(group)
+    index, rows = summary.index, summary.sorted_rows("name")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{group.slug}-progress.csv"'
     writer = csv.writer(response)
-    pillar_names = [catalog.names.get(slug, slug) for slug in catalog.pillars]
+    pillar_names = [index.names.get(slug, slug) for slug in index.pillars]
     writer.writerow(["group", "member", *pillar_names, "overall", "last activity", "stuck"])
     for row in rows:
         by_pillar = dashboard.per_member_pillar(row)
@@ -273,7 +242,7 @@ def group_csv(request, slug):
             [
                 dashboard.csv_cell(group.name),
                 dashboard.csv_cell(row.member.name),
-                *[by_pillar[slug].percent if slug in by_pillar else "" for slug in catalog.pillars],
+                *[by_pillar[slug].percent if slug in by_pillar else "" for slug in index.pillars],
                 row.overall.percent,
                 timezone.localtime(last).date().isoformat() if last else "",
                 "yes" if row.stuck else "no",

@@ -11,22 +11,22 @@ from django.utils import timezone
 
 from catalog.models import Resource
 
-from . import recommend
+from . import index
 from .signals import learner_changed
 
 
 class Status(models.TextChoices):
-    NOT_STARTED = recommend.NOT_STARTED, "Not started"
-    IN_PROGRESS = recommend.IN_PROGRESS, "In progress"
-    DONE = recommend.DONE, "Done"
-    SKIPPED = recommend.SKIPPED, "Skipped"
+    NOT_STARTED = index.NOT_STARTED, "Not started"
+    IN_PROGRESS = index.IN_PROGRESS, "In progress"
+    DONE = index.DONE, "Done"
+    SKIPPED = index.SKIPPED, "Skipped"
 
 
 class PathSettings(models.Model):
     """The learner's own prerequisites: their stage order, the stages they know, their pace.
 
     Stages are stored by slug. Catalog rows are retired rather than deleted, and
-    `recommend.effective_order` drops unknown slugs and appends new stages, so a
+    `ranking.effective_order` drops unknown slugs and appends new stages, so a
     catalog change never leaves a learner with a broken order.
     """
 

@@ -1,138 +1,111 @@
 """Gather one learner's path from the database in a fixed number of queries.
 
-The catalog becomes plain `recommend.Item`s and the learner a plain `recommend.Learner`;
-`recommend.build_path` does the thinking. The study-group dashboard reuses `CatalogView`
-for many learners at once, so the catalog is read once per request, not once per member.
+The catalog becomes a plain `PathIndex` and the learner a plain `Learner`;
+`ranking.build_path` does the thinking. The study-group dashboard reuses the same index
+for many learners at once, so the catalog is read once per revision, not once per member.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
 from django.db.models import Count
 
 from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, search_url
 
-from . import recommend
+from . import ranking
+from .index import FINISHED, IN_PROGRESS, NOT_STARTED, Item, Learner, PathIndex
 from .models import PathSettings, Progress
 
 
-@dataclass(frozen=True)
-class CatalogView:
-    """The recommender's catalog plus the database ids it came from."""
+def current_index() -> PathIndex:
+    return current_index_with_token()[1]
 
-    plan: recommend.Catalog
-    ids: dict[int, str]  # resource id -> slug
 
-    @property
-    def items(self) -> tuple[recommend.Item, ...]:
-        return self.plan.items
+def current_index_with_token() -> tuple[str, PathIndex]:
+    """One query while the catalog is unchanged; the full load (five more) after a change.
 
-    @property
-    def stages(self) -> tuple[str, ...]:
-        return self.plan.stages
+    The index is kept per process. The revision is read before and after loading, and the
+    index kept only if the two agree, so a load that raced a catalog change is never kept.
+    The token comes back empty when the index is not known to match one revision: then
+    nothing computed from it may be cached either.
+    """
+    token = CatalogRevision.current()
+    kept = _kept.get("index")
+    if token and kept is not None and kept[0] == token:
+        return token, kept[1]
+    index = load_index()
+    if token and CatalogRevision.current() == token:
+        _kept["index"] = (token, index)
+        return token, index
+    return "", index
 
-    @property
-    def pillars(self) -> tuple[str, ...]:
-        return self.plan.pillars
 
-    @property
-    def names(self):
-        return self.plan.names
-
-    @classmethod
-    def current(cls) -> "CatalogView":
-        return cls.current_with_token()[1]
-
-    @classmethod
-    def current_with_token(cls, token: str | None = None) -> tuple[str, "CatalogView"]:
-        """One query while the catalog is unchanged (none when the caller has just read the
-        revision, as `token`); the full load (six) after a change.
-
-        The index is kept per process. The revision is read before and after loading, and
-        kept only if the two agree, so a load that raced a catalog change is never cached.
-        The token comes back empty when the view is not known to match one revision: then
-        nothing computed from it may be cached either.
-        """
-        token = CatalogRevision.current() if token is None else token
-        cached = _cache.get("view")
-        if token and cached is not None and cached[0] == token:
-            return token, cached[1]
-        view = cls.load()
-        if token and CatalogRevision.current() == token:
-            _cache["view"] = (token, view)
-            return token, view
-        return "", view
-
-    @classmethod
-    def load(cls) -> "CatalogView":
-        """Five queries, whatever the catalog's size."""
-        requires: dict[int, list[int]] = {}
-        edges = Prerequisite.objects.filter(resource__retired=False, required__retired=False)
-        for resource_id, required_id in edges.values_list("resource_id", "required_id"):
-            requires.setdefault(resource_id, []).append(required_id)
-        rows = list(
-            Resource.objects.active()
-            .order_by("stage__position", "title", "id")
-            .values_list(
-                "id", "slug", "title", "creator", "url", "stage__slug", "pillar__slug", "level", "hours"
-            )
-            .annotate(source_count=Count("sources", distinct=True))
+def load_index() -> PathIndex:
+    """Five queries, whatever the catalog's size."""
+    requires: dict[int, list[int]] = {}
+    edges = Prerequisite.objects.filter(resource__retired=False, required__retired=False)
+    for resource_id, required_id in edges.values_list("resource_id", "required_id"):
+        requires.setdefault(resource_id, []).append(required_id)
+    rows = list(
+        Resource.objects.active()
+        .order_by("stage__position", "title", "id")
+        .values_list("id", "slug", "title", "creator", "url", "stage__slug", "pillar__slug", "level", "hours")
+        .annotate(source_count=Count("sources", distinct=True))
+    )
+    ids = {row[0]: row[1] for row in rows}
+    items = [
+        Item(
+            slug=slug,
+            title=title,
+            creator=creator,
+            url=url,
+            stage=stage,
+            pillar=pillar,
+            level=level,
+            hours=float(hours),
+            sources=sources,
+            requires=tuple(ids[dep] for dep in requires.get(pk, ()) if dep in ids),
         )
-        ids = {row[0]: row[1] for row in rows}
-        items = [
-            recommend.Item(
-                slug=slug,
-                title=title,
-                creator=creator,
-                url=url,
-                stage=stage,
-                pillar=pillar,
-                level=level,
-                hours=float(hours),
-                sources=sources,
-                requires=tuple(ids[dep] for dep in requires.get(pk, ()) if dep in ids),
-            )
-            for pk, slug, title, creator, url, stage, pillar, level, hours, sources in rows
-        ]
-        stages = list(Stage.objects.active().values_list("slug", "name"))
-        pillars = list(Pillar.objects.active().values_list("slug", "name"))
-        plan = recommend.Catalog.of(
-            items,
-            stages=[slug for slug, _ in stages],
-            pillars=[slug for slug, _ in pillars],
-            names=dict(stages + pillars),
-            total_sources=Source.objects.active().count(),
-        )
-        return cls(plan=plan, ids=ids)
-
-    def learner(self, statuses: dict[int, str], path_settings: PathSettings) -> recommend.Learner:
-        return recommend.Learner(
-            statuses={self.ids[pk]: status for pk, status in statuses.items() if pk in self.ids},
-            stage_order=tuple(path_settings.stage_order or ()),
-            known_stages=frozenset(path_settings.known_stages or ()),
-        )
-
-    def path_for(self, learner: recommend.Learner, limit: int = 4) -> recommend.Path:
-        return recommend.build_path(self.plan, learner, limit=limit)
+        for pk, slug, title, creator, url, stage, pillar, level, hours, sources in rows
+    ]
+    stages = list(Stage.objects.active().values_list("slug", "name"))
+    pillars = list(Pillar.objects.active().values_list("slug", "name"))
+    return PathIndex.of(
+        items,
+        stages=[slug for slug, _ in stages],
+        pillars=[slug for slug, _ in pillars],
+        names=dict(stages + pillars),
+        total_sources=Source.objects.active().count(),
+        ids=ids,
+    )
 
 
-# {"view": (revision token, CatalogView)}: this process's copy of the catalog index.
-_cache: dict[str, tuple[str, CatalogView]] = {}
+def learner_of(index: PathIndex, statuses: Mapping[int, str], path_settings: PathSettings) -> Learner:
+    """One learner as plain data: statuses by resource id become statuses by slug."""
+    ids = index.ids
+    return Learner(
+        statuses={ids[pk]: status for pk, status in statuses.items() if pk in ids},
+        stage_order=tuple(path_settings.stage_order or ()),
+        known_stages=frozenset(path_settings.known_stages or ()),
+    )
+
+
+# {"index": (revision token, PathIndex)}: this process's copy of the catalog index.
+_kept: dict[str, tuple[str, PathIndex]] = {}
 
 
 def forget_catalog() -> None:
     """Drop this process's index (tests, and the bench between catalogs)."""
-    _cache.clear()
+    _kept.clear()
 
 
-def path_for_user(user) -> tuple[CatalogView, PathSettings, recommend.Learner, recommend.Path]:
+def path_for_user(user) -> tuple[PathIndex, PathSettings, Learner, ranking.Path]:
     """Three queries while the catalog is unchanged: its revision, the learner's settings
     and their statuses."""
-    catalog = CatalogView.current()
+    index = current_index()
     path_settings = PathSettings.for_user(user)
-    learner = catalog.learner(Progress.objects.statuses(user), path_settings)
-    return catalog, path_settings, learner, catalog.path_for(learner)
+    learner = learner_of(index, Progress.objects.statuses(user), path_settings)
+    return index, path_settings, learner, ranking.build_path(index, learner)
 
 
 _CHANGE_WORDS = {
@@ -160,12 +133,12 @@ def moved_by(change) -> dict[str, bool]:
         return dict(ALL_SECTIONS)
     statuses = (change.from_status, change.to_status)
     return {
-        "bars": (statuses[0] in recommend.FINISHED) != (statuses[1] in recommend.FINISHED),
-        "in_progress": recommend.IN_PROGRESS in statuses,
+        "bars": (statuses[0] in FINISHED) != (statuses[1] in FINISHED),
+        "in_progress": IN_PROGRESS in statuses,
     }
 
 
-def _entry(item: recommend.Item, learner: recommend.Learner) -> dict:
+def _entry(item: Item, learner: Learner) -> dict:
     """What the page prints of a listed resource, with the learner's status."""
     return {
         "slug": item.slug,
@@ -174,12 +147,12 @@ def _entry(item: recommend.Item, learner: recommend.Learner) -> dict:
         "url": item.url,
         "search_url": "" if item.url else search_url(item.title, item.creator),
         "hours": item.hours,
-        "status": learner.statuses.get(item.slug, recommend.NOT_STARTED),
+        "status": learner.statuses.get(item.slug, NOT_STARTED),
     }
 
 
 def page_context(
-    catalog: CatalogView,
+    index: PathIndex,
     path_settings: PathSettings,
     learner,
     path,
@@ -196,28 +169,28 @@ def page_context(
     context = {
         "path": path,
         "overall": path.overall,
-        "next_up": _next_up(catalog, learner, path),
+        "next_up": _next_up(index, learner, path),
         "alternatives": [{**_entry(rec.item, learner), "why": rec.why} for rec in path.alternatives],
         "synthesis": [],
-        "synthesis_stage": catalog.names.get(catalog.stages[-1], "") if catalog.stages else "",
+        "synthesis_stage": index.names.get(index.stages[-1], "") if index.stages else "",
         "undo": _undo(last_change),
         "customised": bool(path_settings.pk),
         "known_names": [
-            catalog.names.get(slug, slug) for slug in path.stage_order if slug in learner.known_stages
+            index.names.get(slug, slug) for slug in path.stage_order if slug in learner.known_stages
         ],
     }
-    if path.finished and catalog.stages:
+    if path.finished and index.stages:
         # The last stage of the catalog's own order is where the pillars come together.
-        last = catalog.stages[-1]
-        context["synthesis"] = [_entry(item, learner) for item in catalog.items if item.stage == last]
+        last = index.stages[-1]
+        context["synthesis"] = [_entry(item, learner) for item in index.items if item.stage == last]
     if sections["bars"]:
-        context.update(_bars(catalog, path_settings, path, today))
+        context.update(_bars(index, path_settings, path, today))
     if sections["in_progress"]:
         context["in_progress"] = [_entry(item, learner) for item in path.in_progress]
     return context
 
 
-def _next_up(catalog: CatalogView, learner, path) -> dict | None:
+def _next_up(index: PathIndex, learner, path) -> dict | None:
     if path.next is None:
         return None
     item = path.next.item
@@ -225,7 +198,7 @@ def _next_up(catalog: CatalogView, learner, path) -> dict | None:
         **_entry(item, learner),
         "why": path.next.why,
         "opens": [_entry(opened, learner) for opened in path.next.opens],
-        "stage_name": catalog.names.get(item.stage, item.stage),
+        "stage_name": index.names.get(item.stage, item.stage),
     }
 
 
@@ -242,13 +215,13 @@ def _undo(last_change) -> dict | None:
     }
 
 
-def _bars(catalog: CatalogView, path_settings: PathSettings, path, today) -> dict:
+def _bars(index: PathIndex, path_settings: PathSettings, path, today) -> dict:
     """The stage and pillar bars and the time left."""
     hours_per_week = float(path_settings.hours_per_week)
     stages = [
         {
             "bar": bar,
-            "name": catalog.names.get(bar.slug, bar.slug),
+            "name": index.names.get(bar.slug, bar.slug),
             "current": bar.slug == path.current_stage,
         }
         for bar in path.stages
@@ -256,14 +229,14 @@ def _bars(catalog: CatalogView, path_settings: PathSettings, path, today) -> dic
     pillars = [
         {
             "bar": bar,
-            "name": catalog.names.get(bar.slug, bar.slug),
-            "eta": recommend.eta(bar.remaining_hours, hours_per_week, today),
+            "name": index.names.get(bar.slug, bar.slug),
+            "eta": ranking.eta(bar.remaining_hours, hours_per_week, today),
         }
         for bar in path.pillars
     ]
     return {
         "stages": stages,
         "pillars": pillars,
-        "eta": recommend.eta(path.overall.remaining_hours, hours_per_week, today),
+        "eta": ranking.eta(path.overall.remaining_hours, hours_per_week, today),
         "hours_per_week": path_settings.hours_per_week,
     }

@@ -18,7 +18,7 @@ from . import path as learner_path
 from .export import export_data
 from .forms import DeleteAccountForm, NoteForm, PathSettingsForm, SignupForm, StatusForm
 from .models import PathSettings, Progress, StatusChange
-from .recommend import effective_order
+from .ranking import effective_order
 
 
 def _next_url(request, default: str) -> str:
@@ -31,10 +31,10 @@ def _next_url(request, default: str) -> str:
 
 def _path_context(request, last_change=None, sections=learner_path.ALL_SECTIONS) -> dict:
     """`last_change`: the change this request just made, when it made one (saves a query)."""
-    catalog, path_settings, learner, path = learner_path.path_for_user(request.user)
+    index, path_settings, learner, path = learner_path.path_for_user(request.user)
     last_change = last_change or StatusChange.objects.latest_for(request.user)
     return learner_path.page_context(
-        catalog,
+        index,
         path_settings,
         learner,
         path,

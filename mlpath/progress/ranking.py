@@ -1,8 +1,8 @@
 """The learner's path as pure functions: coverage, availability, ranking, unlocks and ETA.
 
-Everything here takes plain data (the catalog as `Item`s, one learner as a `Learner`)
-and returns plain data, so the rules are tested without a database and the study-group
-dashboard can reuse them for hundreds of members at once.
+Everything here takes plain data (a `PathIndex` and one `Learner`) and returns plain
+data, so the rules are tested without a database and the study-group dashboard can reuse
+them for hundreds of members at once.
 
 Words used throughout:
 
@@ -13,39 +13,11 @@ Words used throughout:
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-NOT_STARTED = "not_started"
-IN_PROGRESS = "in_progress"
-DONE = "done"
-SKIPPED = "skipped"
-FINISHED = frozenset({DONE, SKIPPED})
-
-
-@dataclass(frozen=True)
-class Item:
-    """One active catalog resource, as the recommender needs it."""
-
-    slug: str
-    title: str
-    stage: str
-    pillar: str | None = None
-    level: int = 1
-    hours: float = 1.0
-    sources: int = 0
-    requires: tuple[str, ...] = ()
-    creator: str = ""
-    url: str = ""
-
-
-@dataclass(frozen=True)
-class Learner:
-    """One learner's statuses (missing means not started) and preferences."""
-
-    statuses: Mapping[str, str] = field(default_factory=dict)
-    stage_order: Sequence[str] = ()
-    known_stages: frozenset[str] = frozenset()
+from .index import FINISHED, IN_PROGRESS, Item, Learner, PathIndex, static_rules
+from .reasons import reasons_for, sentence
 
 
 @dataclass(frozen=True)
@@ -89,8 +61,7 @@ class Recommendation:
 
     @property
     def why(self) -> str:
-        text = "; ".join(self.reasons)
-        return text[:1].upper() + text[1:] + "." if text else ""
+        return sentence(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -130,126 +101,7 @@ def effective_order(stage_order: Sequence[str], catalog_stages: Sequence[str]) -
     return tuple(order)
 
 
-@dataclass(frozen=True, eq=False)
-class Catalog:
-    """The active catalog with its indexes, built once per catalog version.
-
-    Each learner's path then costs little more than their statuses and their current
-    stage, instead of several passes over every resource and edge: /path/ and the
-    status POST compute one path per request, the study-group dashboard hundreds.
-    """
-
-    items: tuple[Item, ...]
-    stages: tuple[str, ...]  # the catalog's (default) order
-    pillars: tuple[str, ...]
-    names: Mapping[str, str]
-    total_sources: int
-    by_slug: Mapping[str, Item]
-    position: Mapping[str, int]  # slug -> index in `items`, for catalog order
-    by_stage: Mapping[str, tuple[Item, ...]]
-    stage_slugs: Mapping[str, frozenset[str]]
-    # Only prerequisites that are in the catalog: a retired one no longer blocks anybody.
-    requires: Mapping[str, frozenset[str]]
-    dependants: Mapping[str, tuple[Item, ...]]
-    # stage -> every resource outside it that its resources need, directly or not. When
-    # all of those are covered, nothing can be pulled forward and `available` skips its walk.
-    outside_needs: Mapping[str, frozenset[str]]
-    # (hours, count) overall (key None), per ("stage", slug) and per ("pillar", slug).
-    totals: Mapping[object, tuple[float, int]]
-    # stage -> pillar (or None) -> (hours, count): what knowing a whole stage adds to a pillar.
-    stage_pillars: Mapping[str, Mapping[str | None, tuple[float, int]]]
-    # stage -> balance group (pillar, or ("stage", slug) without one) -> its resources in
-    # the order of rank's rules 4 and 5, so the best few are found without a full scan.
-    ranked_groups: Mapping[str, Mapping[object, tuple[Item, ...]]] = field(default_factory=dict)
-
-    @classmethod
-    def of(
-        cls,
-        items: Sequence[Item],
-        *,
-        stages: Sequence[str],
-        pillars: Sequence[str],
-        names: Mapping[str, str] | None = None,
-        total_sources: int = 0,
-    ) -> "Catalog":
-        items = tuple(items)
-        by_slug = {item.slug: item for item in items}
-        by_stage: dict[str, list[Item]] = {slug: [] for slug in stages}
-        dependants: dict[str, list[Item]] = {}
-        totals: dict[object, list] = {}
-        stage_pillars: dict[str, dict[str | None, list]] = {}
-        requires = {}
-        for item in items:
-            by_stage.setdefault(item.stage, []).append(item)
-            needs = frozenset(dep for dep in item.requires if dep in by_slug)
-            requires[item.slug] = needs
-            for dep in needs:
-                dependants.setdefault(dep, []).append(item)
-            pair = stage_pillars.setdefault(item.stage, {}).setdefault(item.pillar, [0.0, 0])
-            for total in (
-                totals.setdefault(None, [0.0, 0]),
-                totals.setdefault(("stage", item.stage), [0.0, 0]),
-                totals.setdefault(("pillar", item.pillar), [0.0, 0]),
-                pair,
-            ):
-                total[0] += item.hours
-                total[1] += 1
-        outside_needs = {}
-        for stage, members in by_stage.items():
-            reached: set[str] = set()
-            stack = [item.slug for item in members]
-            while stack:
-                for dep in requires[stack.pop()]:
-                    if dep not in reached:
-                        reached.add(dep)
-                        stack.append(dep)
-            outside_needs[stage] = frozenset(slug for slug in reached if by_slug[slug].stage != stage)
-        return cls(
-            items=items,
-            stages=tuple(stages),
-            pillars=tuple(pillars),
-            names=dict(names or {}),
-            total_sources=total_sources,
-            by_slug=by_slug,
-            position={item.slug: index for index, item in enumerate(items)},
-            by_stage={slug: tuple(members) for slug, members in by_stage.items()},
-            stage_slugs={
-                slug: frozenset(item.slug for item in members) for slug, members in by_stage.items()
-            },
-            requires=requires,
-            dependants={slug: tuple(members) for slug, members in dependants.items()},
-            outside_needs=outside_needs,
-            totals={key: (hours, count) for key, (hours, count) in totals.items()},
-            stage_pillars={
-                stage: {pillar: (hours, count) for pillar, (hours, count) in pairs.items()}
-                for stage, pairs in stage_pillars.items()
-            },
-            ranked_groups=_ranked_groups(by_stage),
-        )
-
-    def total(self, key) -> tuple[float, int]:
-        return self.totals.get(key, (0.0, 0))
-
-
-def _balance_group(item: Item):
-    """What rank's rule 3 compares: the item's pillar, or its whole stage without one."""
-    return item.pillar or ("stage", item.stage)
-
-
-def _static_rules(item: Item) -> tuple[int, int]:
-    return item.level, -item.sources  # rank's rules 4 and 5
-
-
-def _ranked_groups(by_stage: Mapping[str, Sequence[Item]]) -> dict:
-    out: dict[str, dict[object, list[Item]]] = {}
-    for stage, members in by_stage.items():
-        groups = out.setdefault(stage, {})
-        for item in sorted(members, key=_static_rules):
-            groups.setdefault(_balance_group(item), []).append(item)
-    return {stage: {key: tuple(items) for key, items in groups.items()} for stage, groups in out.items()}
-
-
-def _best_ready(catalog: Catalog, stage: str, covered: set[str], statuses, limit: int) -> list[Item]:
+def _best_ready(index: PathIndex, stage: str, covered: set[str], statuses, limit: int) -> list[Item]:
     """The resources of `stage` that are ready to start and could be among rank's best
     `limit`, without visiting the whole stage (thousands, at scale, on every click).
 
@@ -259,20 +111,20 @@ def _best_ready(catalog: Catalog, stage: str, covered: set[str], statuses, limit
     them, has `limit` better ones in its own group, so it cannot make rank's cut. In-progress
     resources are left out: `available` adds every one of them anyway.
     """
-    requires = catalog.requires
+    requires = index.requires
     best: list[Item] = []
-    for members in catalog.ranked_groups.get(stage, {}).values():
+    for members in index.ranked_groups.get(stage, {}).values():
         taken = 0
         last = None
         for item in members:
-            if taken >= limit and _static_rules(item) != last:
+            if taken >= limit and static_rules(item) != last:
                 break
             slug = item.slug
             if slug in covered or statuses.get(slug) == IN_PROGRESS or not requires[slug] <= covered:
                 continue
             best.append(item)
             taken += 1
-            last = _static_rules(item)
+            last = static_rules(item)
     return best
 
 
@@ -286,9 +138,9 @@ class _Coverage:
     pillars: dict[str | None, list]  # pillar -> [hours, count] covered, known stages included
 
     @classmethod
-    def of(cls, catalog: Catalog, learner: Learner) -> "_Coverage":
+    def of(cls, index: PathIndex, learner: Learner) -> "_Coverage":
         known = learner.known_stages
-        by_slug = catalog.by_slug
+        by_slug = index.by_slug
         covered: set[str] = set()
         stages: dict[str, list] = {}
         pillars: dict[str | None, list] = {}
@@ -311,57 +163,57 @@ class _Coverage:
             sums[0] += item.hours
             sums[1] += 1
         for stage in known:
-            covered |= catalog.stage_slugs.get(stage, frozenset())
-            for pillar, (hours, count) in catalog.stage_pillars.get(stage, {}).items():
+            covered |= index.stage_slugs.get(stage, frozenset())
+            for pillar, (hours, count) in index.stage_pillars.get(stage, {}).items():
                 sums = pillars.setdefault(pillar, [0.0, 0])
                 sums[0] += hours
                 sums[1] += count
         return cls(covered, stages, pillars)
 
-    def stage_bar(self, catalog: Catalog, slug: str, known: bool) -> Bar:
-        total, count = catalog.total(("stage", slug))
+    def stage_bar(self, index: PathIndex, slug: str, known: bool) -> Bar:
+        total, count = index.total(("stage", slug))
         if known:
             return Bar(slug, total, total, count, count, True)
         hours, done = self.stages.get(slug, (0.0, 0))
         return Bar(slug, hours, total, count, done)
 
-    def pillar_bar(self, catalog: Catalog, slug: str) -> Bar:
-        total, count = catalog.total(("pillar", slug))
+    def pillar_bar(self, index: PathIndex, slug: str) -> Bar:
+        total, count = index.total(("pillar", slug))
         hours, done = self.pillars.get(slug, (0.0, 0))
         return Bar(slug, hours, total, count, done)
 
-    def overall(self, catalog: Catalog) -> Bar:
-        total, count = catalog.total(None)
+    def overall(self, index: PathIndex) -> Bar:
+        total, count = index.total(None)
         hours = sum(sums[0] for sums in self.pillars.values())
         done = sum(sums[1] for sums in self.pillars.values())
         return Bar("overall", hours, total, count, done)
 
 
-def stage_bars(catalog: Catalog, learner: Learner, order: Sequence[str], coverage=None) -> tuple[Bar, ...]:
-    coverage = coverage or _Coverage.of(catalog, learner)
-    slugs = list(order) + [slug for slug in catalog.by_stage if slug not in order]
-    return tuple(coverage.stage_bar(catalog, slug, slug in learner.known_stages) for slug in slugs)
+def stage_bars(index: PathIndex, learner: Learner, order: Sequence[str], coverage=None) -> tuple[Bar, ...]:
+    coverage = coverage or _Coverage.of(index, learner)
+    slugs = list(order) + [slug for slug in index.by_stage if slug not in order]
+    return tuple(coverage.stage_bar(index, slug, slug in learner.known_stages) for slug in slugs)
 
 
-def pillar_bars(catalog: Catalog, learner: Learner, coverage=None) -> tuple[Bar, ...]:
+def pillar_bars(index: PathIndex, learner: Learner, coverage=None) -> tuple[Bar, ...]:
     """One bar per pillar that has resources, in the catalog's order, across every stage."""
-    coverage = coverage or _Coverage.of(catalog, learner)
+    coverage = coverage or _Coverage.of(index, learner)
     # Pillars that resources name but the catalog does not list; read off the totals index
     # rather than a pass over every resource, which the dashboard would pay per member.
     extra = sorted(
         key[1]
-        for key in catalog.totals
-        if isinstance(key, tuple) and key[0] == "pillar" and key[1] and key[1] not in catalog.pillars
+        for key in index.totals
+        if isinstance(key, tuple) and key[0] == "pillar" and key[1] and key[1] not in index.pillars
     )
     return tuple(
-        coverage.pillar_bar(catalog, slug)
-        for slug in (*catalog.pillars, *extra)
-        if catalog.total(("pillar", slug))[1]
+        coverage.pillar_bar(index, slug)
+        for slug in (*index.pillars, *extra)
+        if index.total(("pillar", slug))[1]
     )
 
 
 def available(
-    catalog: Catalog,
+    index: PathIndex,
     learner: Learner,
     stages: Sequence[Bar],
     covered: set[str],
@@ -388,17 +240,17 @@ def available(
     `in_progress`, when given, is the learner's `_in_progress`, already worked out.
     """
     current = next((bar.slug for bar in stages if not bar.complete), None)
-    requires = catalog.requires
+    requires = index.requires
     chosen: dict[str, Item] = {}
     pulled_for: dict[str, str] = {}
     if current is not None:
         # Walk back through uncovered prerequisites that live outside the current stage.
-        outside = catalog.outside_needs.get(current, frozenset())
+        outside = index.outside_needs.get(current, frozenset())
         if shortlist is not None and outside <= covered:
             # Nothing to pull forward: the caller's best few stand for the whole stage.
             chosen = {item.slug: item for item in shortlist(current)}
         else:
-            stage_items = [item for item in catalog.by_stage.get(current, ()) if item.slug not in covered]
+            stage_items = [item for item in index.by_stage.get(current, ()) if item.slug not in covered]
             for item in stage_items:
                 if requires[item.slug] <= covered:
                     chosen[item.slug] = item
@@ -410,39 +262,39 @@ def available(
                     if dep in seen:
                         continue
                     seen.add(dep)
-                    prereq = catalog.by_slug[dep]
+                    prereq = index.by_slug[dep]
                     if prereq.stage != current:
                         pulled_for.setdefault(dep, needed_by.slug)
                         if requires[dep] <= covered:
                             chosen[dep] = prereq
                     stack.append((prereq, needed_by))
-    for item in _in_progress(catalog, learner) if in_progress is None else in_progress:
+    for item in _in_progress(index, learner) if in_progress is None else in_progress:
         chosen[item.slug] = item
     return list(chosen.values()), pulled_for
 
 
-def _in_progress(catalog: Catalog, learner: Learner) -> list[Item]:
+def _in_progress(index: PathIndex, learner: Learner) -> list[Item]:
     """Started and not in a known stage, in catalog order."""
     started = [
-        catalog.by_slug[slug]
+        index.by_slug[slug]
         for slug, status in learner.statuses.items()
-        if status == IN_PROGRESS and slug in catalog.by_slug
+        if status == IN_PROGRESS and slug in index.by_slug
     ]
     started = [item for item in started if item.stage not in learner.known_stages]
-    return sorted(started, key=lambda item: catalog.position[item.slug])
+    return sorted(started, key=lambda item: index.position[item.slug])
 
 
-def opens(catalog: Catalog, slug: str, covered: set[str]) -> list[Item]:
+def opens(index: PathIndex, slug: str, covered: set[str]) -> list[Item]:
     """Uncovered resources whose last missing prerequisite is `slug`: finishing it opens them."""
     return [
         item
-        for item in catalog.dependants.get(slug, ())
-        if item.slug not in covered and catalog.requires[item.slug] - covered == {slug}
+        for item in index.dependants.get(slug, ())
+        if item.slug not in covered and index.requires[item.slug] - covered == {slug}
     ]
 
 
-def opened_by(slug: str, catalog: Catalog, learner: Learner) -> list[Item]:
-    return opens(catalog, slug, _Coverage.of(catalog, learner).covered)
+def opened_by(slug: str, index: PathIndex, learner: Learner) -> list[Item]:
+    return opens(index, slug, _Coverage.of(index, learner).covered)
 
 
 def rank(
@@ -504,24 +356,24 @@ def rank(
     return [item for _key, item in ranked[:limit]]
 
 
-def build_path(catalog: Catalog, learner: Learner, *, limit: int = 4) -> Path:
+def build_path(index: PathIndex, learner: Learner, *, limit: int = 4) -> Path:
     """The whole path for one learner: bars, the current stage, and up to `limit` ranked
     recommendations (the first is *the* next resource), each with its reasons."""
-    order = effective_order(learner.stage_order, catalog.stages)
-    coverage = _Coverage.of(catalog, learner)
+    order = effective_order(learner.stage_order, index.stages)
+    coverage = _Coverage.of(index, learner)
     covered = coverage.covered
-    stages = stage_bars(catalog, learner, order, coverage)
-    pillar_list = pillar_bars(catalog, learner, coverage)
+    stages = stage_bars(index, learner, order, coverage)
+    pillar_list = pillar_bars(index, learner, coverage)
     stage_by_slug = {bar.slug: bar for bar in stages}
     current = next((bar.slug for bar in stages if not bar.complete), None)
 
-    in_progress = tuple(_in_progress(catalog, learner))
+    in_progress = tuple(_in_progress(index, learner))
     candidates, pulled_for = available(
-        catalog,
+        index,
         learner,
         stages,
         covered,
-        shortlist=lambda stage: _best_ready(catalog, stage, covered, learner.statuses, limit),
+        shortlist=lambda stage: _best_ready(index, stage, covered, learner.statuses, limit),
         in_progress=in_progress,
     )
     fraction: dict = {bar.slug: bar.fraction for bar in pillar_list}
@@ -536,7 +388,7 @@ def build_path(catalog: Catalog, learner: Learner, *, limit: int = 4) -> Path:
         if slug not in opened:
             opened[slug] = tuple(
                 dependant
-                for dependant in opens(catalog, slug, covered)
+                for dependant in opens(index, slug, covered)
                 if position.get(dependant.stage, len(order)) <= reachable or dependant.slug in pulled_for
             )
         return opened[slug]
@@ -557,80 +409,23 @@ def build_path(catalog: Catalog, learner: Learner, *, limit: int = 4) -> Path:
     )
     recommendations = []
     for item in ranked[:limit]:
-        reasons = _reasons(
+        reasons = reasons_for(
             item,
             learner=learner,
             order=order,
             stage_by_slug=stage_by_slug,
-            needed_by=catalog.by_slug.get(pulled_for.get(item.slug, "")),
-            prerequisites_covered=catalog.requires[item.slug] <= covered,
+            needed_by=index.by_slug.get(pulled_for.get(item.slug, "")),
+            prerequisites_covered=index.requires[item.slug] <= covered,
             pillar_bar=next((bar for bar in pillar_list if bar.slug == item.pillar), None),
             least_pillar=least_pillar,
             opens=opened_by_finishing(item.slug),
-            names=catalog.names,
-            total_sources=catalog.total_sources,
+            names=index.names,
+            total_sources=index.total_sources,
         )
         recommendations.append(Recommendation(item, reasons, opened_by_finishing(item.slug)))
     return Path(
-        order, stages, pillar_list, coverage.overall(catalog), current, tuple(recommendations), in_progress
+        order, stages, pillar_list, coverage.overall(index), current, tuple(recommendations), in_progress
     )
-
-
-def _reasons(
-    item: Item,
-    *,
-    learner: Learner,
-    order: Sequence[str],
-    stage_by_slug: Mapping[str, Bar],
-    needed_by: Item | None,
-    prerequisites_covered: bool,
-    pillar_bar: Bar | None,
-    least_pillar: Bar | None,
-    opens: Sequence[Item],
-    names: Mapping[str, str],
-    total_sources: int,
-) -> tuple[str, ...]:
-    """ "Why this", in the learner's words, one short clause per rule that picked it."""
-
-    def name(slug: str) -> str:
-        return names.get(slug, slug)
-
-    reasons = []
-    if learner.statuses.get(item.slug) == IN_PROGRESS:
-        reasons.append("you have already started it")
-    index = order.index(item.stage) if item.stage in order else 0
-    before = order[:index]
-    if needed_by is not None:
-        reasons.append(f"{needed_by.title}, in your {name(needed_by.stage)} stage, needs it first")
-    elif not before:
-        reasons.append(f"{name(item.stage)} is the first stage of your path")
-    elif not all(stage_by_slug[slug].complete for slug in before):
-        # Only something already started gets here (rule 1): say so honestly.
-        reasons.append(
-            f"it is ahead of your path: {name(item.stage)} comes after stages you have not finished"
-        )
-    elif stage_by_slug[before[-1]].known:
-        reasons.append(f"you already know {name(before[-1])}, so {name(item.stage)} is next")
-    else:
-        reasons.append(f"your {name(before[-1])} stage is complete")
-    if pillar_bar is not None and least_pillar is not None:
-        pillar = name(pillar_bar.slug)
-        if pillar_bar.covered_hours == 0:
-            reasons.append(f"you have not started {pillar} yet")
-        elif pillar_bar.fraction <= least_pillar.fraction:
-            reasons.append(f"{pillar} is your least covered pillar ({pillar_bar.percent}%)")
-        else:
-            reasons.append(f"it moves {pillar} on from {pillar_bar.percent}%")
-    if item.requires and needed_by is None and prerequisites_covered:
-        reasons.append("you have covered what it builds on")
-    if item.sources:
-        of = f" of our {total_sources}" if total_sources else ""
-        verb = "recommends" if item.sources == 1 else "recommend"
-        noun = "source" if item.sources == 1 and not total_sources else "sources"
-        reasons.append(f"{item.sources}{of} {noun} {verb} it")
-    if opens:
-        reasons.append(f"it opens {len(opens)} resource{'s' if len(opens) != 1 else ''}")
-    return tuple(reasons)
 
 
 @dataclass(frozen=True)

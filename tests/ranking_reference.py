@@ -1,23 +1,14 @@
 """The recommender as it was before it was indexed: a few plain passes over every item.
 
 Slow (several passes over the whole catalog per learner) but easy to read, so it stays
-as the oracle that tests/test_recommend.py checks the indexed version against.
+as the oracle that tests/test_ranking.py checks the indexed version against.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from mlpath.progress.recommend import (
-    FINISHED,
-    IN_PROGRESS,
-    Bar,
-    Item,
-    Learner,
-    Path,
-    Recommendation,
-    _reasons,
-    effective_order,
-    rank,
-)
+from mlpath.progress.index import FINISHED, IN_PROGRESS, Item, Learner
+from mlpath.progress.ranking import Bar, Path, Recommendation, effective_order, rank
+from mlpath.progress.reasons import reasons_for
 
 
 def is_covered(item: Item, learner: Learner) -> bool:
@@ -175,7 +166,7 @@ def build_path(
     )
     recommendations = []
     for item in ranked[:limit]:
-        reasons = _reasons(
+        reasons = reasons_for(
             item,
             learner=learner,
             order=order,

@@ -7,17 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlpath.progress.recommend import (
-    Catalog,
-    Item,
-    Learner,
-    build_path,
-    effective_order,
-    eta,
-    opened_by,
-    pillar_bars,
-    stage_bars,
-)
+from mlpath.progress.index import Item, Learner, PathIndex
+from mlpath.progress.ranking import build_path, effective_order, eta, opened_by, pillar_bars, stage_bars
 
 STAGES = ("programming", "projects", "math", "deep-learning")
 PILLARS = ("linear-algebra", "probability", "calculus")
@@ -54,7 +45,7 @@ def path_for(statuses=None, order=(), known=(), items=CATALOG):
 
 
 def catalog_of(items=CATALOG, **extra):
-    return Catalog.of(items, stages=STAGES, pillars=PILLARS, **extra)
+    return PathIndex.of(items, stages=STAGES, pillars=PILLARS, **extra)
 
 
 @pytest.mark.parametrize(
@@ -320,14 +311,14 @@ def test_it_never_strands_a_learner(case):
 def test_the_indexed_recommender_agrees_with_the_plain_one(case, retired):
     """The index is an optimisation, not a new rule: every bar, the current stage, each
     recommendation with its reasons and what it opens, and the in-progress list match the
-    plain passes over the catalog it replaced (tests/recommend_reference.py)."""
-    from tests import recommend_reference
+    plain passes over the catalog it replaced (tests/ranking_reference.py)."""
+    from tests import ranking_reference
 
     items, learner = case
     if retired:  # a prerequisite that left the catalog must not block in either version
         items = (*items[:-1], dataclasses.replace(items[-1], requires=(*items[-1].requires, "gone")))
     indexed = build_path(catalog_of(items, names=NAMES, total_sources=4), learner)
-    plain = recommend_reference.build_path(
+    plain = ranking_reference.build_path(
         items, learner, catalog_stages=STAGES, pillars=PILLARS, names=NAMES, total_sources=4
     )
     assert indexed.stage_order == plain.stage_order
@@ -379,11 +370,11 @@ def crowded_stages(draw):
 @settings(max_examples=300, deadline=None)
 @given(crowded_stages(), st.integers(1, 6))
 def test_the_shortlist_of_a_crowded_stage_ranks_as_a_full_scan_does(case, limit):
-    from tests import recommend_reference
+    from tests import ranking_reference
 
     items, learner = case
     indexed = build_path(catalog_of(items, names=NAMES, total_sources=4), learner, limit=limit)
-    plain = recommend_reference.build_path(
+    plain = ranking_reference.build_path(
         items, learner, catalog_stages=STAGES, pillars=PILLARS, names=NAMES, total_sources=4, limit=limit
     )
     assert [(r.item.slug, r.reasons) for r in indexed.recommendations] == [
