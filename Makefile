@@ -44,7 +44,7 @@ fuzz: $(VENV)/.dev
 	LOADER_FUZZ_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz_loader.py $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
-	$(PY) -m mlpath.bench $(BENCH_ARGS)
+	$(PY) -m tests.bench $(BENCH_ARGS)
 
 # Regenerate both lock files from pyproject.toml (needs the registry).
 lock: $(VENV)/bin/python

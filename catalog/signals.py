@@ -31,6 +31,6 @@ def connect() -> None:
 
 
 def disconnect() -> None:
-    """For timing Django's own loaddata without our per-row work (see mlpath/bench.py)."""
+    """For timing Django's own loaddata without our per-row work (see tests/bench/bench.py)."""
     for signal, sender, uid in _receivers():
         signal.disconnect(sender=sender, dispatch_uid=uid)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "catalog",
+    "mlpath.accounts",
     "mlpath.progress",
     "mlpath.groups",
 ]
@@ -194,7 +195,7 @@ AXES_RESET_ON_SUCCESS = True
 # We keep failures only; a log of every successful sign-in and its address is not needed.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_LOCKOUT_CALLABLE = "mlpath.security.locked_out"
+AXES_LOCKOUT_CALLABLE = "mlpath.accounts.security.locked_out"
 # The client address. django-ipware is not installed, so axes would fall back to
 # REMOTE_ADDR, which behind the TLS proxy is the proxy itself: everyone would share one
 # counter. TRUSTED_PROXY_COUNT says how many proxies in front of the app append to
@@ -203,9 +204,9 @@ AXES_LOCKOUT_CALLABLE = "mlpath.security.locked_out"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
-AXES_CLIENT_IP_CALLABLE = "mlpath.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "mlpath.accounts.security.client_ip"
 # A password typed into the username box must not reach the database or the log.
-AXES_USERNAME_CALLABLE = "mlpath.security.recorded_username"
+AXES_USERNAME_CALLABLE = "mlpath.accounts.security.recorded_username"
 AXES_SENSITIVE_PARAMETERS = ["username"]  # the form's copy too; the column holds the safe one
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
-from .progress import views as progress_views
-from .security import one_attempt_at_a_time
+from .accounts import views as account_views
+from .accounts.security import one_attempt_at_a_time
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,8 +12,8 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("path/", include("mlpath.progress.urls")),
     path("groups/", include("mlpath.groups.urls")),
-    path("accounts/signup/", progress_views.signup, name="signup"),
-    path("accounts/delete/", progress_views.delete_account, name="delete_account"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/delete/", account_views.delete_account, name="delete_account"),
     # Both sign-in forms count failures exactly under parallel attempts; these come
     # before the includes that would otherwise answer the same addresses.
     path("accounts/login/", one_attempt_at_a_time(auth_views.LoginView.as_view()), name="login"),

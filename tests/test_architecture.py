@@ -1,13 +1,19 @@
-"""Imports flow one way: catalog <- mlpath.progress <- mlpath.groups."""
+"""Imports flow one way: catalog <- mlpath.progress <- mlpath.groups, and mlpath.accounts
+stands alone. The shipped package never imports the tooling under tests/."""
 
 import ast
+import os
+import subprocess
+import sys
 
 import pytest
 
 from tests.conftest import ROOT
 
 FORBIDDEN = {
-    "catalog": ("mlpath",),
+    "catalog": ("mlpath", "tests"),
+    "mlpath": ("tests", "locust", "gevent"),
+    "mlpath/accounts": ("catalog", "mlpath.progress", "mlpath.groups"),
     "mlpath/progress": ("mlpath.groups",),
 }
 
@@ -30,3 +36,17 @@ def test_imports_flow_one_way(package, forbidden):
         if module.startswith(forbidden)
     ]
     assert offenders == []
+
+
+def test_importing_the_app_loads_none_of_the_tooling():
+    """The bench and load test live under tests/: serving the app must not pull in locust
+    or gevent (which patches the standard library as it loads)."""
+    code = (
+        "import os, sys, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'mlpath.settings'; django.setup(); "
+        "import mlpath.urls, mlpath.wsgi; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent', 'tests')))"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

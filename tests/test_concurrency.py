@@ -21,9 +21,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from mlpath import liveserver
-from mlpath.liveserver import STATUSES, Visitor
+from tests import live as liveserver
 from tests.conftest import IN_CI
+from tests.live import STATUSES, Visitor
 
 pytestmark = pytest.mark.live
 

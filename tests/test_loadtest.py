@@ -1,6 +1,6 @@
 """The load test's arithmetic, on locust's per-endpoint JSON, without starting anything."""
 
-from mlpath.loadtest import percentile, summarize
+from tests.bench.loadtest import percentile, summarize
 
 
 def _entry(name, times, start, last, failures=0):

@@ -1,4 +1,4 @@
-"""Sign-in throttling (django-axes around mlpath/security.py): the limit, the 429 page, the log."""
+"""Sign-in throttling (django-axes around mlpath/accounts/security.py): the limit, the 429 page, the log."""
 
 import logging
 from datetime import timedelta
@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from mlpath.security import client_ip
+from mlpath.accounts.security import client_ip
 
 LOGIN = reverse("login")
 PASSPHRASE = "a passphrase about the singular value decomposition"
@@ -99,9 +99,9 @@ def test_failures_are_counted_in_the_database(client, ada):
 def test_every_failure_is_logged_without_the_password(client, ada, caplog):
     caplog.set_level(logging.INFO)
     fail(client, 7)  # five before the lock-out, two during it
-    lines = [r.getMessage() for r in caplog.records if r.name == "mlpath.security"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "mlpath.accounts.security"]
     assert lines == ["Sign-in failed for username 'ada' from 127.0.0.1 at /accounts/login/"] * 7
-    assert all(r.levelno == logging.WARNING for r in caplog.records if r.name == "mlpath.security")
+    assert all(r.levelno == logging.WARNING for r in caplog.records if r.name == "mlpath.accounts.security")
     assert WRONG not in caplog.text
 
 
@@ -113,7 +113,7 @@ def test_a_password_typed_as_the_username_reaches_neither_the_log_nor_the_databa
     assert PASSPHRASE not in attempt.username + attempt.post_data + attempt.get_data
     assert attempt.username.startswith("[no such account ")
     assert attempt.failures_since_start == 2  # the same typo still counts towards one lock
-    lines = {r.getMessage() for r in caplog.records if r.name == "mlpath.security"}
+    lines = {r.getMessage() for r in caplog.records if r.name == "mlpath.accounts.security"}
     assert lines == {f"Sign-in failed for username {attempt.username!r} from 127.0.0.1 at /accounts/login/"}
 
 
@@ -125,7 +125,7 @@ def test_an_unknown_username_still_locks_after_five_failures(client, db):
 
 def test_a_crafted_username_cannot_forge_a_log_line(client, db, caplog):
     sign_in(client, WRONG, username="x\nSign-in succeeded for admin")
-    [line] = [r.getMessage() for r in caplog.records if r.name == "mlpath.security"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "mlpath.accounts.security"]
     assert "\n" not in line
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.db.models.signals import post_delete, post_save, pre_delete
 
-from mlpath.progress.signals import account_deletion_blockers
+from mlpath.accounts.signals import account_deletion_blockers
 
 from .models import Membership, StudyGroup
 

@@ -1,31 +1,10 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.models import User
 from django.db import transaction
 
 from .models import PathSettings, Progress, Status
-from .signals import account_deletion_blockers, learner_changed
-
-# Long passphrases are welcome; a megabyte of "password" is only a way to burn CPU in the hasher.
-MAX_PASSWORD_LENGTH = 1024
-
-
-class SignupForm(UserCreationForm):
-    email = forms.EmailField(
-        required=False, help_text="Optional. Only used to reset your password if you forget it."
-    )
-
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ("username", "email")
-
-    def clean_password1(self):
-        password = self.cleaned_data.get("password1", "")
-        if len(password) > MAX_PASSWORD_LENGTH:
-            raise forms.ValidationError(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
-        return password
+from .signals import learner_changed
 
 
 class StatusForm(forms.Form):
@@ -129,33 +108,3 @@ class PathSettingsForm(forms.Form):
             )[0]
             learner_changed.send(PathSettings, user=user)
             return path_settings
-
-
-class DeleteAccountForm(forms.Form):
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-    def __init__(self, data=None, *, user):
-        self.user = user
-        super().__init__(data)
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if len(password) > MAX_PASSWORD_LENGTH or not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password. Nothing was deleted.")
-        return password
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            reasons = [
-                reason
-                for _receiver, found in account_deletion_blockers.send(type(self.user), user=self.user)
-                for reason in found
-            ]
-            if reasons:
-                raise forms.ValidationError([*reasons, "Nothing was deleted."])
-        return cleaned

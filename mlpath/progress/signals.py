@@ -6,9 +6,3 @@ from django.dispatch import Signal
 # a reset, new path settings. It is sent inside the transaction that made the change, after
 # the write, so a listener's own write commits together with it (or after it, never before).
 learner_changed = Signal()
-
-# Sent with `user=` before an account is deleted. Each receiver returns a list of reasons
-# (plain sentences) why it must not be deleted yet; an empty list means no objection.
-# The groups app uses it so that deleting an account cannot leave a group with members
-# and nobody to run it.
-account_deletion_blockers = Signal()

@@ -1,7 +1,6 @@
 import json
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,7 +15,7 @@ from mlpath.decorators import login_required
 
 from . import path as learner_path
 from .export import export_data
-from .forms import DeleteAccountForm, NoteForm, PathSettingsForm, SignupForm, StatusForm
+from .forms import NoteForm, PathSettingsForm, StatusForm
 from .models import PathSettings, Progress, StatusChange
 from .ranking import effective_order
 
@@ -184,33 +183,3 @@ def export(request):
     # Usernames may be non-ASCII; this header encodes them the way browsers expect (RFC 6266).
     response["Content-Disposition"] = content_disposition_header(True, f"mlpath-{request.user.username}.json")
     return response
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("progress:path")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, f"Welcome, {user.username}. Here is your path; set your own order any time."
-        )
-        return redirect(_next_url(request, reverse("progress:path")))
-    return render(request, "registration/signup.html", {"form": form, "next": _next_url(request, "")})
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def delete_account(request):
-    form = DeleteAccountForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        username = request.user.username
-        request.user.delete()
-        logout(request)
-        messages.success(request, f"The account {username} and all its progress are deleted.")
-        return redirect("home")
-    return render(request, "registration/delete_account.html", {"form": form})

@@ -1,6 +1,6 @@
 """Load test: gunicorn with 2 workers under simulated learners, next to a bare /healthz run.
 
-    python -m mlpath.loadtest [--seconds 30] [--users 16] [--database-url URL]
+    python -m tests.bench.loadtest [--seconds 30] [--users 16] [--database-url URL]
 
 Without a URL it prepares a fresh SQLite file with the shipped catalog. With one (the
 bench passes its own PostgreSQL or SQLite database) it migrates if needed, keeps the
@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mlpath import liveserver
+from tests import live as liveserver
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SIGN_IN = ("sign in (form)", "sign in (POST)")

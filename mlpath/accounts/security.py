@@ -109,7 +109,7 @@ def locked_out(request, original_response=None, credentials=None):
     return response
 
 
-@receiver(user_login_failed, dispatch_uid="mlpath.security.log_failed_sign_in")
+@receiver(user_login_failed, dispatch_uid="mlpath.accounts.security.log_failed_sign_in")
 def log_failed_sign_in(sender, credentials, request=None, **kwargs):
     # Only the username (a digest when it names no account, since that is often a
     # password typed in the wrong box) and where the attempt came from; %r keeps a crafted

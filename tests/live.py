@@ -102,7 +102,7 @@ def prepare(
         "catalog": catalog,
         "sessions": sessions,
     }
-    code = "import sys, mlpath.liveserver as m; m._prepare_main(sys.stdin.read())"
+    code = "import sys, tests.live as m; m._prepare_main(sys.stdin.read())"
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,

@@ -1,7 +1,7 @@
-"""Simulated learners for `mlpath.loadtest`. Locust runs this file in its own process.
+"""Simulated learners for `tests.bench.loadtest`. Locust runs this file in its own process.
 
 Importing locust lets gevent patch the standard library, so nothing else imports this
-module. `mlpath.loadtest` names the user class on the command line and hands over the
+module. `tests.bench.loadtest` names the user class on the command line and hands over the
 learners and resource slugs in a JSON file named by MLPATH_LOADTEST.
 """
 

@@ -1,0 +1,49 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from mlpath.decorators import login_required
+
+from .forms import DeleteAccountForm, SignupForm
+
+
+def _next_url(request, default: str) -> str:
+    """Where to go after signing up: only ever a page on this site."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return default
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("progress:path")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request, f"Welcome, {user.username}. Here is your path; set your own order any time."
+        )
+        return redirect(_next_url(request, reverse("progress:path")))
+    return render(request, "registration/signup.html", {"form": form, "next": _next_url(request, "")})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_account(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        username = request.user.username
+        request.user.delete()
+        logout(request)
+        messages.success(request, f"The account {username} and all its progress are deleted.")
+        return redirect("home")
+    return render(request, "registration/delete_account.html", {"form": form})

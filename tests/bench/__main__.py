@@ -1,0 +1,5 @@
+"""`python -m tests.bench`: see bench.py."""
+
+from .bench import main
+
+main()
