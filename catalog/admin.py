@@ -54,7 +54,7 @@ class ResourceAdmin(admin.ModelAdmin):
     search_fields = ["slug", "title", "creator", "topics__name"]
     filter_horizontal = ["topics", "sources"]
     inlines = [PrerequisiteInline]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["source_count", "created_at", "updated_at"]
     fieldsets = [
         (
             None,
@@ -65,8 +65,13 @@ class ResourceAdmin(admin.ModelAdmin):
             },
         ),
         ("Placement", {"fields": ["stage", "pillar", "kind", "level", "cost", "hours", "topics"]}),
-        ("Provenance", {"fields": ["sources", "retired", "created_at", "updated_at"]}),
+        ("Provenance", {"fields": ["sources", "source_count", "retired", "created_at", "updated_at"]}),
     ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The sources are saved only now, after the resource itself.
+        Resource.objects.filter(pk=form.instance.pk).recount_sources()
 
 
 @admin.register(Topic)
@@ -94,3 +99,13 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ["title", "author", "document", "retired"]
     list_filter = ["retired"]
     search_fields = ["title", "author", "slug"]
+
+    def delete_model(self, request, obj):
+        resources = list(obj.resources.values_list("pk", flat=True))
+        super().delete_model(request, obj)
+        Resource.objects.filter(pk__in=resources).recount_sources()
+
+    def delete_queryset(self, request, queryset):
+        resources = list(Resource.objects.filter(sources__in=queryset).values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        Resource.objects.filter(pk__in=resources).recount_sources()

@@ -66,7 +66,7 @@ def page_window(total: int, requested, per_page: int = PER_PAGE) -> PageWindow:
 def recommendation_order(resource) -> tuple:
     """More sources first (the seeds' consensus), then the easier one, then by title.
 
-    Needs `source_count`, which `Resource.objects.for_listing()` annotates.
+    `source_count` is a column, kept by the loader and the admin.
     """
     return (-resource.source_count, resource.level, resource.title.lower())
 

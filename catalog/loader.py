@@ -312,6 +312,8 @@ class _Writer:
         self.ids[kind] = dict(model.objects.values_list("slug", "id"))
         self.slugs[kind] = {pk: slug for slug, pk in self.ids[kind].items()}
         self._write_links(kind, links, desired)
+        if kind == "resources":
+            Resource.objects.recount_sources()
 
     def _check_cycles(self, rows, links, desired):
         """Admin edits kept by the merge could close a loop the YAML alone does not have."""

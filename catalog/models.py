@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 
@@ -91,18 +92,25 @@ class ResourceQuerySet(CatalogQuerySet):
     def for_listing(self):
         """What a resource card shows, and nothing more: one query, whatever the size.
 
-        Leaving out the JSON `fixture_state` and timestamps, and counting sources in
-        SQL instead of prefetching them, makes a thousand cards several times cheaper.
+        Leaving out the JSON `fixture_state` and timestamps makes a thousand cards several
+        times cheaper.
         """
-        return (
-            self.select_related("stage", "pillar")
-            .only(
-                *("id", "slug", "title", "creator", "kind", "level", "cost", "hours", "summary", "retired"),
-                *("stage__slug", "stage__name", "stage__position"),
-                *("pillar__slug", "pillar__name", "pillar__position"),
-            )
-            .annotate(source_count=models.Count("sources", distinct=True))
+        return self.select_related("stage", "pillar").only(
+            *("id", "slug", "title", "creator", "kind", "level", "cost", "hours", "summary", "retired"),
+            *("source_count", "stage__slug", "stage__name", "stage__position"),
+            *("pillar__slug", "pillar__name", "pillar__position"),
         )
+
+    def recount_sources(self) -> int:
+        """Set `source_count` from the links, for these resources, in one UPDATE."""
+        links = (
+            Resource.sources.through.objects.filter(resource_id=models.OuterRef("pk"))
+            .order_by()
+            .values("resource_id")
+            .annotate(count=models.Count("source_id"))
+            .values("count")
+        )
+        return self.update(source_count=Coalesce(models.Subquery(links), 0))
 
 
 class Resource(CatalogEntry):
@@ -142,6 +150,10 @@ class Resource(CatalogEntry):
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="resources")
     sources = models.ManyToManyField(Source, blank=True, related_name="resources")
+    # How many seeds recommend it, kept with the links (recount_sources) by the loader and
+    # the admin: the catalog sorts on it, and counting the links for every row of every
+    # page was half the time of the list.
+    source_count = models.PositiveSmallIntegerField(default=0, editable=False)
     prerequisites = models.ManyToManyField(
         "self",
         through="Prerequisite",

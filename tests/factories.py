@@ -56,6 +56,7 @@ def make_catalog(resources: int = 30) -> dict:
             for k in range(1 + i % 4)
         ]
     )
+    Resource.objects.recount_sources()
     Prerequisite.objects.bulk_create(
         [Prerequisite(resource=rows[i], required=rows[i - 3]) for i in range(3, resources)]
         + [Prerequisite(resource=rows[i], required=rows[i - 6]) for i in range(6, resources, 2)]

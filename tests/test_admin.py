@@ -1,10 +1,13 @@
 """Staff edit the catalog in the admin; the admin refuses a prerequisite loop."""
 
+import json
+
 import pytest
+from django.db.models import Count
 from django.forms import inlineformset_factory
 
 from catalog.admin import PrerequisiteFormSet
-from catalog.models import Prerequisite, Resource, Stage
+from catalog.models import Prerequisite, Resource, Source, Stage
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +104,41 @@ def test_deleting_a_learner_in_the_admin_takes_their_history_along(
     assert response.status_code == 302
     assert not django_user_model.objects.filter(pk=learner.pk).exists()
     assert not StatusChange.objects.filter(user_id=learner.pk).exists()
+
+
+def _change_form(resource, **changes) -> dict:
+    """What the admin's change form posts for `resource`, with `changes` on top."""
+    data = {
+        **{name: getattr(resource, name) for name in ("slug", "title", "url", "creator", "summary")},
+        **{name: getattr(resource, name) for name in ("kind", "level", "cost", "hours")},
+        "other_urls": json.dumps(resource.other_urls),
+        "stage": resource.stage_id,
+        "pillar": resource.pillar_id or "",
+        "topics": [topic.pk for topic in resource.topics.all()],
+        "sources": [source.pk for source in resource.sources.all()],
+        "prerequisite_links-TOTAL_FORMS": "0",
+        "prerequisite_links-INITIAL_FORMS": "0",
+    }
+    return {**data, **changes}
+
+
+def test_an_admin_edit_of_the_sources_moves_the_count_the_catalog_shows(client, staff, shipped_catalog):
+    resource = Resource.objects.get(slug="mml-book")
+    assert resource.source_count >= 2
+    one = resource.sources.order_by("pk").first()
+    response = client.post(
+        f"/admin/catalog/resource/{resource.pk}/change/", _change_form(resource, sources=[one.pk])
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Resource.objects.get(pk=resource.pk).source_count == 1
+    card = client.get("/catalog/", {"q": resource.title}).content.decode()
+    assert "Recommended by <strong>1</strong>" in card
+
+
+def test_deleting_a_source_in_the_admin_moves_the_counts(client, staff, shipped_catalog):
+    source = Source.objects.annotate(n=Count("resources")).order_by("-n").first()
+    counts = dict(Resource.objects.filter(sources=source).values_list("pk", "source_count"))
+    response = client.post(f"/admin/catalog/source/{source.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    for pk, before in counts.items():
+        assert Resource.objects.get(pk=pk).source_count == before - 1

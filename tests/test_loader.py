@@ -348,3 +348,20 @@ def test_messages_quote_the_input_so_it_cannot_garble_them(tmp_path):
     assert "\u202e" not in message
     assert "got 'kkkkk" in message
     assert "k" * 100 not in message
+
+
+def test_each_resource_stores_how_many_seeds_recommend_it(tmp_path):
+    load()
+    linked = Resource.sources.through.objects.values("resource_id")
+    for row in Resource.objects.all():
+        assert row.source_count == linked.filter(resource_id=row.pk).count(), row.slug
+    assert Resource.objects.get(slug="mml-book").source_count >= 2
+    # A reload that takes a source away, or gives one, moves the count with it.
+    header = HEADER.replace(
+        "  - {slug: thread, title: A thread}",
+        "  - {slug: thread, title: A thread}\n  - {slug: post, title: A post}",
+    )
+    load(write(tmp_path, header + resource(sources="[thread, post]")))
+    assert Resource.objects.get(slug="intro").source_count == 2
+    load(write(tmp_path, header + resource(sources="[post]")))
+    assert Resource.objects.get(slug="intro").source_count == 1

@@ -8,8 +8,6 @@ for many learners at once, so the catalog is read once per revision, not once pe
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from django.db.models import Count
-
 from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, search_url
 
 from . import ranking
@@ -49,8 +47,10 @@ def load_index() -> PathIndex:
     rows = list(
         Resource.objects.active()
         .order_by("stage__position", "title", "id")
-        .values_list("id", "slug", "title", "creator", "url", "stage__slug", "pillar__slug", "level", "hours")
-        .annotate(source_count=Count("sources", distinct=True))
+        .values_list(
+            *("id", "slug", "title", "creator", "url", "stage__slug", "pillar__slug", "level", "hours"),
+            "source_count",
+        )
     )
     ids = {row[0]: row[1] for row in rows}
     items = [
