@@ -189,8 +189,9 @@ AXES_FAILURE_LIMIT = 5
 # learner out from elsewhere, and cannot dodge the count by changing user agent.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-# Each try during the lock-out restarts the 15 minutes, which is what the 429 page promises.
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# The 15 minutes run from the failure that locked the pair out. Restarting them on every try
+# would let anyone who shares a learner's address (an office, a campus NAT) keep them out.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 # We keep failures only; a log of every successful sign-in and its address is not needed.
 AXES_DISABLE_ACCESS_LOG = True

@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 from django.contrib.auth.models import User
 
+from .security import wrong_password
 from .signals import account_deletion_blockers
 
 # Long passphrases are welcome; a megabyte of "password" is only a way to burn CPU in the hasher.
@@ -31,13 +32,15 @@ class DeleteAccountForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, data=None, *, user):
-        self.user = user
+    def __init__(self, data=None, *, request):
+        self.request = request
+        self.user = request.user
         super().__init__(data)
 
     def clean_password(self):
         password = self.cleaned_data["password"]
         if len(password) > MAX_PASSWORD_LENGTH or not self.user.check_password(password):
+            wrong_password(self.request, self.user)
             raise forms.ValidationError("That is not your password. Nothing was deleted.")
         return password
 
@@ -52,3 +55,18 @@ class DeleteAccountForm(forms.Form):
             if reasons:
                 raise forms.ValidationError([*reasons, "Nothing was deleted."])
         return cleaned
+
+
+class GuardedPasswordChangeForm(PasswordChangeForm):
+    """Django's form, with a wrong old password counted as a failed sign-in."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        try:
+            return super().clean_old_password()
+        except forms.ValidationError:
+            wrong_password(self.request, self.user)
+            raise

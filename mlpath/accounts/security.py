@@ -4,17 +4,23 @@ The client's address behind the proxy, one sign-in attempt at a time per usernam
 address, the lock-out page, and a log line for every failed sign-in.
 """
 
+import fcntl
 import hashlib
 import hmac
 import ipaddress
 import logging
+from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 
-from axes.helpers import get_client_ip_address, get_cool_off
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_ip_address, get_client_username, get_cool_off
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UsernameField
 from django.contrib.auth.signals import user_login_failed
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.dispatch import receiver
 from django.shortcuts import render
 
@@ -74,31 +80,100 @@ def _lock_key(username: str, ip: str) -> int:
     return int.from_bytes(digest, "big", signed=True)  # PostgreSQL's advisory locks take a bigint
 
 
-def one_attempt_at_a_time(view):
-    """Let a sign-in POST run alone among those for the same username and address.
+def counted_as(request, credentials: dict) -> tuple[str, str]:
+    """(username, address) exactly as axes counts an attempt with these credentials."""
+    return get_client_username(request, credentials) or "", get_client_ip_address(request) or ""
+
+
+def sign_in_credentials(request) -> dict:
+    """The username the sign-in form will hand to authenticate(): stripped and NFKC-
+    normalised by Django's UsernameField, so "ada", " ada " and a fullwidth "ada" are one account."""
+    typed = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
+    try:
+        username = UsernameField().to_python(typed)
+    except ValidationError:
+        username = typed
+    return {settings.AXES_USERNAME_FORM_FIELD: username or ""}
+
+
+# SQLite: this many lock files per database, each shared by the attempts whose key falls on it.
+_LOCK_STRIPES = 64
+
+
+@contextmanager
+def _attempts_in_turn(key: int):
+    """Hold a lock for `key` between processes, outside any transaction.
+
+    No transaction is open while the password is hashed: on SQLite every write transaction
+    takes the database's single write lock, so hashing inside one stalled every learner's
+    click behind a crowd of sign-ins. PostgreSQL takes a session advisory lock; SQLite, one
+    database file on one machine, an exclusive lock on one of a few files beside it.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        return
+    folder = Path(f"{connection.settings_dict['NAME']}.sign-in-locks")
+    folder.mkdir(exist_ok=True)
+    with open(folder / f"{key % _LOCK_STRIPES}.lock", "a") as handle:
+        # flock, not lockf: it also keeps apart threads of one process, each with its own file.
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def one_attempt_at_a_time(view, credentials=sign_in_credentials):
+    """Let a password check run alone among those counted against the same username and
+    address.
 
     axes reads the failure count, the password is checked, then axes writes the failure.
     Parallel attempts all read the count before any of them writes it, so a burst gets
     far more than the limit through (axes issue #592). Holding a lock from the read to
-    the write, until commit, makes the count exact.
+    the write makes the count exact. The lock is keyed on what axes counts, so variants
+    of one username that axes counts as one also wait for each other.
     """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method != "POST" or not settings.AXES_ENABLED:
             return view(request, *args, **kwargs)
-        with transaction.atomic():
-            # SQLite needs nothing more: the settings open every transaction with BEGIN
-            # IMMEDIATE, which takes the database's one write lock. PostgreSQL gets a lock
-            # for this username and address only, so other people's sign-ins do not wait.
-            if connection.vendor == "postgresql":
-                typed = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
-                key = _lock_key(typed, get_client_ip_address(request) or "")
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        with _attempts_in_turn(_lock_key(*counted_as(request, credentials(request)))):
             return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _own_credentials(request) -> dict:
+    return {settings.AXES_USERNAME_FORM_FIELD: request.user.get_username()}
+
+
+def guards_password(view):
+    """For pages that ask a signed-in learner for their password (deleting the account,
+    changing the password): the same throttle as signing in. Wrong passwords count as
+    failed sign-ins for the account and address (`wrong_password`), and while that pair is
+    locked out the page answers 429 without checking anything."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        signed_in_post = request.method == "POST" and request.user.is_authenticated
+        if signed_in_post and not AxesProxyHandler.is_allowed(request, _own_credentials(request)):
+            return locked_out(request, credentials=_own_credentials(request))
+        return view(request, *args, **kwargs)
+
+    return one_attempt_at_a_time(guarded, credentials=_own_credentials)
+
+
+def wrong_password(request, user) -> None:
+    """Count a wrong password typed on a signed-in page as a failed sign-in."""
+    credentials = {settings.AXES_USERNAME_FORM_FIELD: user.get_username()}
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.views import PasswordChangeView
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -8,7 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from mlpath.decorators import login_required
 
-from .forms import DeleteAccountForm, SignupForm
+from .forms import DeleteAccountForm, GuardedPasswordChangeForm, SignupForm
+from .security import guards_password
 
 
 def _next_url(request, default: str) -> str:
@@ -38,8 +40,9 @@ def signup(request):
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@guards_password
 def delete_account(request):
-    form = DeleteAccountForm(request.POST or None, user=request.user)
+    form = DeleteAccountForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         username = request.user.username
         request.user.delete()
@@ -47,3 +50,14 @@ def delete_account(request):
         messages.success(request, f"The account {username} and all its progress are deleted.")
         return redirect("home")
     return render(request, "registration/delete_account.html", {"form": form})
+
+
+class _PasswordChangeView(PasswordChangeView):
+    form_class = GuardedPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+# Django's page, with wrong old passwords throttled like sign-in (guards_password).
+password_change = login_required(guards_password(_PasswordChangeView.as_view()))
