@@ -6,7 +6,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .browse import group_by_stage_and_pillar, page_window
 from .forms import CatalogFilterForm
-from .models import Pillar, Resource, Stage, Topic
+from .models import CatalogRevision, Pillar, Resource, Stage, Topic
 
 
 @require_safe
@@ -37,6 +37,8 @@ def resource_list(request):
     )[window.offset : window.offset + window.per_page]
     context = {
         "form": form,
+        # What the filter form shows: this catalog's choices, with these values picked.
+        "filters_key": [CatalogRevision.current(), *(request.GET.getlist(name) for name in form.fields)],
         "groups": group_by_stage_and_pillar(rows, stage_totals),
         "count": window.total,
         "page": window,

@@ -26,11 +26,27 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Share:
+    """How far a member is through a pillar (or the whole path): all a row keeps of a Bar."""
+
+    slug: str
+    percent: int
+
+
+@dataclass(frozen=True)
+class Named:
+    """A resource as a row names it: a group's rows stay small enough to cache."""
+
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Row:
     member: Member
-    pillars: tuple[ranking.Bar, ...]
-    overall: ranking.Bar
-    current: Item | None
+    pillars: tuple[Share, ...]
+    overall: Share
+    current: Named | None
     current_in_progress: bool
     finished: bool
     stuck: bool
@@ -38,7 +54,7 @@ class Row:
 
 @dataclass(frozen=True)
 class ResourceCount:
-    item: Item
+    item: Named
     done: int
     in_progress: int
     skipped: int
@@ -71,9 +87,9 @@ def member_rows(
         rows.append(
             Row(
                 member=replace(member, learner=NO_PROGRESS),
-                pillars=path.pillars,
-                overall=path.overall,
-                current=current,
+                pillars=tuple(Share(bar.slug, bar.percent) for bar in path.pillars),
+                overall=Share("overall", path.overall.percent),
+                current=Named(current.slug, current.title) if current else None,
                 current_in_progress=bool(current)
                 and member.learner.statuses.get(current.slug) == IN_PROGRESS,
                 finished=path.finished,
@@ -102,7 +118,7 @@ def resource_counts(items: Sequence[Item], members: Iterable[Member]) -> list[Re
                 tally[slug][status] = tally[slug].get(status, 0) + 1
     return [
         ResourceCount(
-            item,
+            Named(item.slug, item.title),
             done=tally[item.slug].get(DONE, 0),
             in_progress=tally[item.slug].get(IN_PROGRESS, 0),
             skipped=tally[item.slug].get(SKIPPED, 0),
@@ -157,5 +173,5 @@ def csv_cell(value) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def per_member_pillar(row: Row) -> Mapping[str, ranking.Bar]:
+def per_member_pillar(row: Row) -> Mapping[str, Share]:
     return {bar.slug: bar for bar in row.pillars}

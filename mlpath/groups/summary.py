@@ -18,6 +18,8 @@ from . import dashboard
 # A key moves whenever its inputs do, so an entry is never stale, only unused; the timeout
 # just hands the memory back.
 KEPT_SECONDS = 3600
+# The dashboard lists this many of the resources the group has touched, busiest first.
+COUNTS_SHOWN = 20
 
 
 def load_members(group, index: PathIndex) -> list[dashboard.Member]:
@@ -69,7 +71,8 @@ class GroupSummary:
     rows: list[dashboard.Row]  # name order, stuck flags as of now
     averages: list[dashboard.Average]
     overall: int
-    counts: list[dashboard.ResourceCount]  # touched resources only, busiest first
+    counts: list[dashboard.ResourceCount]  # the COUNTS_SHOWN busiest touched resources
+    touched_count: int  # how many resources anyone in the group has touched
     key: str  # moves with the group, its members' data and the catalog ("" if not kept)
 
     @property
@@ -98,7 +101,7 @@ def _compute(group, index: PathIndex) -> tuple:
     )
     pillar_averages, overall = dashboard.averages(rows, index.pillars)
     counts = dashboard.touched_first(dashboard.resource_counts(index.items, members))
-    return rows, pillar_averages, overall, counts
+    return rows, pillar_averages, overall, counts[:COUNTS_SHOWN], len(counts)
 
 
 def group_summary(group) -> GroupSummary:
@@ -118,6 +121,6 @@ def group_summary(group) -> GroupSummary:
         computed = _compute(group, index)
         if key:  # no token: the catalog may be mid-change, so the result is good for now only
             cache.set(key, computed, KEPT_SECONDS)
-    rows, pillar_averages, overall, counts = computed
+    rows, pillar_averages, overall, counts, touched = computed
     rows = dashboard.flag_stuck(rows, now=timezone.now(), after_days=settings.STUCK_AFTER_DAYS)
-    return GroupSummary(index, rows, pillar_averages, overall, counts, key)
+    return GroupSummary(index, rows, pillar_averages, overall, counts, touched, key)

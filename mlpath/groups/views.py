@@ -1,4 +1,5 @@
 import csv
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -143,10 +144,13 @@ def group_dashboard(request, slug):
         "averages": _named(summary.averages, index.names),
         "chart": _chart(summary.averages, index.names),
         "overall": summary.overall,
-        "counts": summary.counts[:COUNTS_SHOWN],
-        "touched_count": len(summary.counts),
+        "counts": summary.counts,
+        "touched_count": summary.touched_count,
         "stuck_days": settings.STUCK_AFTER_DAYS,
         "invalid_options": form.is_bound and not form.is_valid(),
+        # Fragments computed from the summary alone are kept under its key; without one
+        # (the catalog mid-change) a key of this request's own is never found again.
+        "fragment_key": summary.key or uuid.uuid4().hex,
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "groups/dashboard.html#member-table", context)
@@ -156,7 +160,6 @@ def group_dashboard(request, slug):
 # A page of rows renders in a few milliseconds whatever the group's size; averages and
 # counts above the table still cover every member.
 MEMBERS_PER_PAGE = 50
-COUNTS_SHOWN = 20
 
 
 def _named(averages, names) -> list[tuple[str, int]]:
