@@ -458,7 +458,6 @@ def test_a_members_click_shows_on_the_dashboard_at_once(client, club):
     max_ = User.objects.get(username="max")
     signed_in(max_).post(reverse("progress:set_status", args=["fcc-python-basics"]), {"status": "done"})
     row = dashboard_rows(client, club)["max"]
-    assert row.overall.percent > 0
     assert row.current.slug == "fcc-python-intermediate"
     assert row.member.last_activity is not None
 
