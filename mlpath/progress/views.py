@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from catalog.models import Resource, Stage
 from mlpath import pagecache
-from mlpath.decorators import login_required
+from mlpath.decorators import forget_after_sign_out, login_required
 
 from . import path as learner_path
 from .export import export_data
@@ -222,6 +222,7 @@ def signup(request):
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@forget_after_sign_out
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
