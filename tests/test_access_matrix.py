@@ -350,12 +350,20 @@ def test_access(world, settings, name, method, role, expected):
 
 # A page for a signed-in visitor shows their name at least, so no shared cache may keep it,
 # and neither may the browser (Back after sign-out). Static files are the same for everyone.
+def one_signed_in_role_per_answer(expected_by_role) -> list[str]:
+    """The first signed-in role to get each different answer (a page, a 403, a 404, a redirect)."""
+    first = {}
+    for role, expected in zip(ROLES, expected_by_role, strict=True):
+        if role != "anonymous":
+            first.setdefault(expected, role)
+    return list(first.values())
+
+
 PRIVATE_CASES = [
     pytest.param(name, role, id=f"{name}-{role}")
-    for name, method, *_ in MATRIX
+    for name, method, *expected_by_role in MATRIX
     if method == GET and name != STATIC
-    for role in ROLES
-    if role != "anonymous"
+    for role in one_signed_in_role_per_answer(expected_by_role)
 ]
 
 
