@@ -12,6 +12,12 @@ class PillarGroup:
     pillar: object  # a Pillar, or None for resources that belong to no pillar
     resources: list = field(default_factory=list)
 
+    @property
+    def card_heading_level(self) -> int:
+        """The level of its cards' headings: one below the pillar's h3, or, for resources
+        that belong to no pillar (no h3 above them), one below the stage's h2."""
+        return 4 if self.pillar else 3
+
 
 @dataclass
 class StageGroup:

@@ -27,3 +27,21 @@ def login_required(view):
         return plain(request, *args, **kwargs)
 
     return wrapper
+
+
+def forget_after_sign_out(view):
+    """Once the view has signed the visitor out, have the browser forget what it kept.
+
+    On a shared computer the next person would otherwise get the last user's pages back
+    with Back: from the HTTP cache, and from the snapshots htmx keeps in sessionStorage.
+    Cookies are left to Django, which ends the session itself.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.method == "POST" and not request.user.is_authenticated:
+            response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+    return wrapper

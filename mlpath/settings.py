@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After auth: a signed-in user's pages are never cached (Cache-Control: private, no-store).
+    "mlpath.middleware.PrivatePagesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so it sees the lockout flag that authenticate() leaves on the request.
     "axes.middleware.AxesMiddleware",

@@ -19,7 +19,9 @@ urlpatterns = [
     path("accounts/login/", one_attempt_at_a_time(auth_views.LoginView.as_view()), name="login"),
     path("admin/login/", one_attempt_at_a_time(admin.site.login)),
     path("accounts/password_change/", account_views.password_change, name="password_change"),
-    # logout (POST only), password_change and password_reset, with our templates.
+    # Django's sign-out (POST only), which also has the browser forget the user's pages.
+    path("accounts/logout/", views.logout, name="logout"),
+    # password_reset, with our templates.
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -5,6 +6,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from catalog.models import Pillar, Resource, Stage
+
+from .decorators import forget_after_sign_out
 
 
 @require_safe
@@ -28,3 +31,6 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+logout = forget_after_sign_out(auth_views.LogoutView.as_view())

@@ -5,6 +5,7 @@ The test walks the URLconf itself, so a new URL pattern without a row below fail
 `groups:dashboard-outsider` or `groups:leave-POST-member`.
 
 Beside the matrix:
+- every GET answered to a signed-in visitor is private, whatever its status;
 - views that only accept POST refuse GET (their GET rows say 405);
 - every POST that would succeed is refused without a CSRF token;
 - a route with no POST row refuses POST;
@@ -345,6 +346,34 @@ def test_access(world, settings, name, method, role, expected):
         assert response.status_code == expected, where
     if method == GET or not is_success(expected) or expected == NOOP:
         assert snapshot() == before, f"{where} changed the database"
+
+
+# A page for a signed-in visitor shows their name at least, so no shared cache may keep it,
+# and neither may the browser (Back after sign-out). Static files are the same for everyone.
+def one_signed_in_role_per_answer(expected_by_role) -> list[str]:
+    """The first signed-in role to get each different answer (a page, a 403, a 404, a redirect)."""
+    first = {}
+    for role, expected in zip(ROLES, expected_by_role, strict=True):
+        if role != "anonymous":
+            first.setdefault(expected, role)
+    return list(first.values())
+
+
+PRIVATE_CASES = [
+    pytest.param(name, role, id=f"{name}-{role}")
+    for name, method, *expected_by_role in MATRIX
+    if method == GET and name != STATIC
+    for role in one_signed_in_role_per_answer(expected_by_role)
+]
+
+
+@pytest.mark.parametrize(("name", "role"), PRIVATE_CASES)
+def test_every_page_for_a_signed_in_visitor_is_private(world, name, role):
+    client = client_for(role, world)
+    url = url_for(name, GET, world, client)
+    response = client.get(url)
+    directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+    assert directives & {"private", "no-store"}, f"GET {url} as {role}: Cache-Control {directives}"
 
 
 # Every POST that the matrix lets through must still be refused without a CSRF token.

@@ -106,6 +106,19 @@ def test_sign_out_ends_the_session_on_the_server(client):
     assert copy.get(reverse("password_change")).status_code == 302
 
 
+def test_sign_out_has_the_browser_forget_the_pages_it_kept(client):
+    client.force_login(User.objects.create_user("ada", password=PASSPHRASE))
+    response = client.post(reverse("logout"))
+    assert response["Location"] == reverse("home")
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_htmx_keeps_no_snapshot_of_a_signed_in_page(client):
+    assert 'hx-history="false"' not in client.get(reverse("home")).content.decode()
+    client.force_login(User.objects.create_user("ada", password=PASSPHRASE))
+    assert re.search(r'<body [^>]*hx-history="false"', client.get(reverse("home")).content.decode())
+
+
 def test_signed_in_pages_offer_sign_out_as_a_form(client):
     client.force_login(User.objects.create_user("ada", password=PASSPHRASE))
     html = client.get(reverse("home")).content.decode()

@@ -1,5 +1,8 @@
 """/catalog/ and /catalog/<slug>/: browsing, filtering, htmx fragments, query budgets."""
 
+import re
+from itertools import pairwise
+
 import pytest
 from django.urls import reverse
 
@@ -28,6 +31,17 @@ def test_it_lists_every_active_resource_grouped_by_stage(client, shipped_catalog
         < html.index('id="stage-projects"')
         < html.index('id="stage-math"')
     )
+
+
+def test_its_headings_never_skip_a_level(client, shipped_catalog):
+    # Stage h2, pillar h3, card one below whichever is above it (screen readers list them).
+    html = client.get(LIST).content.decode()
+    levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+    assert levels[0] == 1
+    skips = [(before, after) for before, after in pairwise(levels) if after > before + 1]
+    assert skips == []
+    # The shipped catalog has both kinds of card: under a pillar, and under a stage alone.
+    assert {3, 4} <= set(levels)
 
 
 def test_it_shows_how_many_sources_recommend_a_resource(client, shipped_catalog):

@@ -185,6 +185,14 @@ def test_delete_removes_the_account_and_everything_in_it(client, alice, shipped_
     assert Resource.objects.filter(slug="seeing-theory").exists()  # the catalog is untouched
 
 
+def test_delete_has_the_browser_forget_the_pages_it_kept(client, alice):
+    wrong = client.post(reverse("delete_account"), {"password": "wrong"})
+    assert "Clear-Site-Data" not in wrong
+    response = client.post(reverse("delete_account"), {"password": "correct horse battery"})
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
 def test_delete_refuses_get_as_a_change(client, alice):
     assert client.get(reverse("delete_account")).status_code == 200
     assert User.objects.filter(username="alice").exists()

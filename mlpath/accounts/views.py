@@ -7,7 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from mlpath.decorators import login_required
+from mlpath.decorators import forget_after_sign_out, login_required
 
 from .forms import DeleteAccountForm, GuardedPasswordChangeForm, SignupForm
 from .security import guards_password
@@ -40,6 +40,7 @@ def signup(request):
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@forget_after_sign_out
 @guards_password
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None, request=request)
