@@ -35,10 +35,12 @@ def resource_list(request):
         Lower("title"),
         "id",
     )[window.offset : window.offset + window.per_page]
+    revision = CatalogRevision.current()
     context = {
         "form": form,
+        "revision": revision,
         # What the filter form shows: this catalog's choices, with these values picked.
-        "filters_key": [CatalogRevision.current(), *(request.GET.getlist(name) for name in form.fields)],
+        "filters_key": [revision, *(request.GET.getlist(name) for name in form.fields)],
         "groups": group_by_stage_and_pillar(rows, stage_totals),
         "count": window.total,
         "page": window,

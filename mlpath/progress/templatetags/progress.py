@@ -19,6 +19,7 @@ register = template.Library()
 class ProgressBook:
     statuses: dict[int, str] = field(default_factory=dict)
     last_change: StatusChange | None = None
+    here: str = ""  # the page's own address, for the controls' way back without JavaScript
 
 
 @register.simple_tag(takes_context=True)
@@ -29,6 +30,7 @@ def learner_progress(context):
     return ProgressBook(
         Progress.objects.statuses(user),
         StatusChange.objects.filter(user=user).order_by("-changed_at", "-id").first(),
+        context["request"].get_full_path(),
     )
 
 
@@ -43,7 +45,7 @@ def status_control(context, resource, book):
         "status": book.statuses.get(resource.id, "not_started") if book else None,
         "undo": undo,
         # Without JavaScript the learner comes back to this card, not the top of the list.
-        "next": f"{request.get_full_path()}#status-{resource.slug}",
+        "next": f"{book.here if book else request.get_full_path()}#status-{resource.slug}",
         "csrf_token": context.get("csrf_token"),
     }
 
