@@ -8,6 +8,7 @@ an organizer never sees a figure the member would not recognise.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from mlpath.progress import ranking
 from mlpath.progress.index import DONE, IN_PROGRESS, SKIPPED, Item, Learner, PathIndex
@@ -25,17 +26,8 @@ class Member:
     learner: Learner
 
 
-@dataclass(frozen=True)
-class Share:
-    """How far a member is through a pillar (or the whole path): all a row keeps of a Bar."""
-
-    slug: str
-    percent: int
-
-
-@dataclass(frozen=True)
-class Named:
-    """A resource as a row names it: a group's rows stay small enough to cache."""
+class Named(NamedTuple):
+    """A resource as a row names it."""
 
     slug: str
     title: str
@@ -43,9 +35,12 @@ class Named:
 
 @dataclass(frozen=True)
 class Row:
+    """One member's line. Plain values only (percentages, not Bars; names, not catalog
+    items): a group's rows are cached, and every object in them costs its unpickling."""
+
     member: Member
-    pillars: tuple[Share, ...]
-    overall: Share
+    pillars: tuple[tuple[str, int], ...]  # (pillar slug, percent)
+    overall: int  # percent of the whole path
     current: Named | None
     current_in_progress: bool
     finished: bool
@@ -87,8 +82,8 @@ def member_rows(
         rows.append(
             Row(
                 member=replace(member, learner=NO_PROGRESS),
-                pillars=tuple(Share(bar.slug, bar.percent) for bar in path.pillars),
-                overall=Share("overall", path.overall.percent),
+                pillars=tuple((bar.slug, bar.percent) for bar in path.pillars),
+                overall=path.overall.percent,
                 current=Named(current.slug, current.title) if current else None,
                 current_in_progress=bool(current)
                 and member.learner.statuses.get(current.slug) == IN_PROGRESS,
@@ -140,15 +135,15 @@ def averages(rows: Sequence[Row], pillars: Sequence[str]) -> tuple[list[Average]
         return [Average(slug, 0) for slug in pillars], 0
     result = []
     for slug in pillars:
-        percents = [bar.percent for row in rows for bar in row.pillars if bar.slug == slug]
+        percents = [percent for row in rows for pillar, percent in row.pillars if pillar == slug]
         if percents:
             result.append(Average(slug, round(sum(percents) / len(rows))))
-    return result, round(sum(row.overall.percent for row in rows) / len(rows))
+    return result, round(sum(row.overall for row in rows) / len(rows))
 
 
 SORTS = {
     "name": lambda row: row.member.name.casefold(),
-    "overall": lambda row: row.overall.percent,
+    "overall": lambda row: row.overall,
     # Never-active members count as the least recent, then by when they joined.
     "activity": lambda row: (
         row.member.last_activity is not None,
@@ -173,5 +168,6 @@ def csv_cell(value) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def per_member_pillar(row: Row) -> Mapping[str, Share]:
-    return {bar.slug: bar for bar in row.pillars}
+def per_member_pillar(row: Row) -> Mapping[str, int]:
+    """{pillar slug: percent}."""
+    return dict(row.pillars)

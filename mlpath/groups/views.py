@@ -151,6 +151,9 @@ def group_dashboard(request, slug):
         # Fragments computed from the summary alone are kept under its key; without one
         # (the catalog mid-change) a key of this request's own is never found again.
         "fragment_key": summary.key or uuid.uuid4().hex,
+        # What else decides the page of rows: which page of which order, and the stuck flags
+        # on it, which move with the clock rather than with the summary's key.
+        "rows_key": [sort, stuck_only, page.number, *(row.member.user_id for row in page if row.stuck)],
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "groups/dashboard.html#member-table", context)
@@ -245,8 +248,8 @@ def group_csv(request, slug):
             [
                 dashboard.csv_cell(group.name),
                 dashboard.csv_cell(row.member.name),
-                *[by_pillar[slug].percent if slug in by_pillar else "" for slug in index.pillars],
-                row.overall.percent,
+                *[by_pillar.get(slug, "") for slug in index.pillars],
+                row.overall,
                 timezone.localtime(last).date().isoformat() if last else "",
                 "yes" if row.stuck else "no",
             ]
