@@ -1,6 +1,8 @@
+from urllib.parse import urlencode
+
 from django.db.models import Count, F, Prefetch, Sum
 from django.db.models.functions import Lower
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -9,9 +11,21 @@ from .forms import CatalogFilterForm
 from .models import CatalogRevision, Pillar, Resource, Stage, Topic
 
 
+def _without_empty(query) -> str | None:
+    """The query string with its empty parameters left out, or None when it has none: the
+    filter form sends every field, chosen or not, and such links read badly when shared."""
+    kept = [(name, value) for name, values in query.lists() for value in values if value.strip()]
+    if len(kept) == sum(len(values) for _name, values in query.lists()):
+        return None
+    return urlencode(kept)
+
+
 @require_safe
 @vary_on_headers("HX-Request")
 def resource_list(request):
+    cleaned = _without_empty(request.GET)
+    if cleaned is not None and not request.htmx:
+        return redirect(f"{request.path}?{cleaned}" if cleaned else request.path)
     form = CatalogFilterForm(
         request.GET or None,
         stages=Stage.objects.active().only("slug", "name"),
@@ -48,7 +62,10 @@ def resource_list(request):
     }
     # A history-restore request wants the whole page back, not a fragment.
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "catalog/resource_list.html#results", context)
+        response = render(request, "catalog/resource_list.html#results", context)
+        if cleaned is not None:  # the address bar gets the tidy form of the filters
+            response["HX-Push-Url"] = f"{request.path}?{cleaned}" if cleaned else request.path
+        return response
     return render(request, "catalog/resource_list.html", context)
 
 

@@ -241,7 +241,7 @@ def test_a_stage_heading_counts_the_whole_result_not_just_the_page(client):
 @pytest.mark.parametrize("page", ["0", "-4", "99", "two", "1e9", ""])
 def test_a_page_number_out_of_range_or_not_a_number_shows_the_nearest_page(client, page):
     make_catalog(150)
-    response = client.get(LIST, {"page": page})
+    response = client.get(LIST, {"page": page}, follow=True)  # an empty one is dropped first
     assert response.status_code == 200
     assert response.context["page"].number in (1, 3)
 
@@ -263,3 +263,25 @@ def test_the_pager_under_htmx_swaps_only_the_results(client):
     assert html.lstrip().startswith('<div id="results"')
     assert "<form" not in html.split('<div id="results"')[0]
     assert "Showing 61\u2013120" in html
+
+
+def test_empty_filters_are_dropped_from_the_address(client, shipped_catalog):
+    """The form sends every field; a shared link should carry only the chosen ones."""
+    response = client.get(LIST, {"q": "", "stage": "math", "pillar": "", "free": ""})
+    assert response.status_code == 302
+    assert response["Location"] == f"{LIST}?stage=math"
+    assert client.get(LIST, {"q": " ", "page": ""})["Location"] == LIST
+    assert client.get(LIST, {"stage": "math"}).status_code == 200
+
+
+def test_htmx_filtering_pushes_the_tidy_address(client, shipped_catalog):
+    response = client.get(LIST, {"q": "", "stage": "math"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == f"{LIST}?stage=math"
+    assert "HX-Push-Url" not in client.get(LIST, {"stage": "math"}, headers={"HX-Request": "true"})
+
+
+def test_an_empty_result_says_so_once(client, shipped_catalog):
+    html = client.get(LIST, {"q": "no resource is called this"}).content.decode()
+    assert "Nothing matches these filters" in html
+    assert "0 resources" not in html and "result-count" not in html
