@@ -463,10 +463,11 @@ def test_a_signed_out_htmx_request_from_no_real_page_signs_in_and_comes_back_to_
 
 
 @pytest.mark.parametrize("name", ["progress:set_status", "signup"])
-def test_a_posted_next_that_is_a_bare_word_is_an_address_not_a_view_name(world, name):
+def test_a_posted_next_that_is_a_bare_word_goes_to_the_default_page_not_to_a_view_name(world, name):
     session = signed_in(world) if name not in SIGNED_OUT_FORMS else {"HTTP_COOKIE": ""}
-    body = form({**GOOD_FIELDS[name], "next": "nowhere"})
-    assert send("POST", path_for(name, world), body=body, **session)["Location"] == "nowhere"
+    for word in ("nowhere", "logout"):
+        body = form({**GOOD_FIELDS[name], "next": word})
+        assert send("POST", path_for(name, world), body=body, **session)["Location"] == "/path/"
 
 
 @pytest.mark.parametrize("code", [b"%00", b"%ED%A0%80", b"not.a.code", b"x" * 65])

@@ -2,7 +2,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import Context
 from django.template.loader import get_template, render_to_string
@@ -24,10 +24,12 @@ from .recommend import effective_order
 
 
 def _next_url(request, default: str) -> str:
-    """Where to go back to after a plain POST: only ever a page on this site. Send it with
-    HttpResponseRedirect: redirect() would look a bare word up as a view name, and fail."""
+    """Where to go back to after a plain POST: only ever a page on this site, by its path as
+    our forms send it (redirect() would look a bare word up as a view name, and fail)."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return default
 
@@ -121,7 +123,7 @@ def set_status(request, slug):
         )
     if change is not None:
         messages.success(request, f"{learner_path.describe_change(change, resource.title)}.")
-    return HttpResponseRedirect(_next_url(request, reverse("progress:path")))
+    return redirect(_next_url(request, reverse("progress:path")))
 
 
 def _refused(request, message: str):
@@ -130,7 +132,7 @@ def _refused(request, message: str):
         context = {"heading": "Nothing to undo", "message": message}
         return HttpResponse(render_to_string("400.html", context, request), status=409)
     messages.error(request, message)
-    return HttpResponseRedirect(_next_url(request, reverse("progress:path")))
+    return redirect(_next_url(request, reverse("progress:path")))
 
 
 def _status_error(value) -> str:
@@ -216,7 +218,7 @@ def signup(request):
         messages.success(
             request, f"Welcome, {user.username}. Here is your path; set your own order any time."
         )
-        return HttpResponseRedirect(_next_url(request, reverse("progress:path")))
+        return redirect(_next_url(request, reverse("progress:path")))
     return render(request, "registration/signup.html", {"form": form, "next": _next_url(request, "")})
 
 
