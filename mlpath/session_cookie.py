@@ -1,4 +1,4 @@
-"""Request hygiene that must happen before Django's own middleware reads the request."""
+"""Runs before Django's SessionMiddleware (settings.MIDDLEWARE), which trusts the cookie it finds."""
 
 import re
 
