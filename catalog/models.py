@@ -1,15 +1,14 @@
 """What there is to learn. No users in here: learners live in mlpath.progress."""
 
 import functools
-import re
 import uuid
 from urllib.parse import urlencode
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
+
+from .validators import validate_other_urls
 
 
 class CatalogEntry(models.Model):
@@ -127,49 +126,6 @@ def _brief_sql(vendor: str) -> str:
     than SQLite took to run the query."""
     table = connection.ops.quote_name(Resource._meta.db_table)
     return f"SELECT {', '.join(_BRIEF_FIELDS)} FROM {table} WHERE slug = %s"
-
-
-_WEB_ADDRESS = URLValidator(schemes=["http", "https"])
-# URLValidator lets NUL and other control characters through; PostgreSQL cannot store NUL.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-
-
-def validate_other_urls(value) -> None:
-    """A list of http(s) addresses, as the YAML loader asks of `other_urls`: the pages make
-    each a link, so an address a browser would run (javascript:) must never get in. (A code
-    of "invalid" would have JSONField put its own "Value must be valid JSON." instead.)"""
-    if not isinstance(value, list):
-        raise ValidationError(
-            'Give a list of addresses, such as ["https://example.com/"].', code="not_a_list"
-        )
-    for position, url in enumerate(value, start=1):
-        if not isinstance(url, str):
-            raise ValidationError(
-                "Item %(position)s is not an address: write each one as text, in quotes.",
-                code="not_text",
-                params={"position": position},
-            )
-        if len(url) > 500:
-            raise ValidationError(
-                "Item %(position)s is %(length)s characters long; the limit is 500.",
-                code="too_long",
-                params={"position": position, "length": len(url)},
-            )
-        if _CONTROL.search(url) or not _is_web_address(url):
-            raise ValidationError(
-                "Item %(position)s, “%(url)s”, is not a web address: give one that starts with "
-                "http:// or https://.",
-                code="not_a_web_address",
-                params={"position": position, "url": url},
-            )
-
-
-def _is_web_address(url: str) -> bool:
-    try:
-        _WEB_ADDRESS(url)
-    except ValidationError:
-        return False
-    return True
 
 
 class Resource(CatalogEntry):
