@@ -263,24 +263,23 @@ def group_csv(request, slug):
     catalog, rows = progress.catalog, progress.sorted_rows("name")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{group.slug}-progress.csv"'
-    # Every cell, the catalog's pillar names too; the percentages are never negative, so
-    # they stay plain numbers.
+    # Every field quoted, so a spreadsheet splitting on ";" or tabs still keeps a cell whole (OWASP).
     writer = csv.writer(response, quoting=csv.QUOTE_ALL)
-    pillar_names = [catalog.names.get(slug, slug) for slug in catalog.pillars]
-    header = ["group", "member", *pillar_names, "overall", "last activity", "stuck"]
-    writer.writerow(map(dashboard.csv_cell, header))
+    pillar_names = [dashboard.csv_cell(catalog.names.get(slug, slug)) for slug in catalog.pillars]
+    writer.writerow(["group", "member", *pillar_names, "overall", "last activity", "stuck"])
     for row in rows:
         by_pillar = dashboard.per_member_pillar(row)
         last = row.member.last_activity
-        cells = [
-            group.name,
-            row.member.name,
-            *[by_pillar[slug].percent if slug in by_pillar else "" for slug in catalog.pillars],
-            row.overall.percent,
-            timezone.localtime(last).date().isoformat() if last else "",
-            "yes" if row.stuck else "no",
-        ]
-        writer.writerow(map(dashboard.csv_cell, cells))
+        writer.writerow(
+            [
+                dashboard.csv_cell(group.name),
+                dashboard.csv_cell(row.member.name),
+                *[by_pillar[slug].percent if slug in by_pillar else "" for slug in catalog.pillars],
+                row.overall.percent,
+                timezone.localtime(last).date().isoformat() if last else "",
+                "yes" if row.stuck else "no",
+            ]
+        )
     return response
 
 
