@@ -19,10 +19,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.db import connection, transaction
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.module_loading import import_string
 
 from catalog.models import Stage
 from mlpath.groups.models import Membership, StudyGroup
@@ -489,3 +490,12 @@ def test_a_session_cookie_no_backend_could_have_issued_is_no_session(world, key)
     response = send("GET", "/path/", HTTP_COOKIE=f"sessionid={key}")
     assert response["Location"] == "/accounts/login/?next=/path/"
     assert send("GET", "/path/", **signed_in(world)).status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["\x00", "ada\x00"])
+def test_a_username_with_a_nul_is_counted_as_no_account(world, settings, typed):
+    # The sign-in throttle may ask before the form has refused the NUL.
+    recorded_username = import_string(settings.AXES_USERNAME_CALLABLE)
+    request = RequestFactory().post("/accounts/login/", {"username": typed})
+    for answer in (recorded_username(request), recorded_username(None, {"username": typed})):
+        assert answer.startswith("[no such account ")
