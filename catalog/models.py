@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from .validators import validate_other_urls
+
 
 class CatalogEntry(models.Model):
     """Fields every catalog row shares.
@@ -138,7 +140,9 @@ class Resource(CatalogEntry):
     # Empty when the seeds name a resource without giving its address: we do not guess
     # one, and the pages offer a web search for the title and creator instead.
     url = models.URLField(max_length=500, blank=True)
-    other_urls = models.JSONField(default=list, blank=True, help_text="Mirrors, playlists, code.")
+    other_urls = models.JSONField(
+        default=list, blank=True, validators=[validate_other_urls], help_text="Mirrors, playlists, code."
+    )
     creator = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     level = models.PositiveSmallIntegerField(choices=Level.choices)

@@ -20,8 +20,12 @@ def login_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.htmx and not request.user.is_authenticated:
-            page = urlsplit(request.htmx.current_url or "")
-            back = (page.path + (f"?{page.query}" if page.query else "")) or request.path
+            try:
+                page = urlsplit(request.htmx.current_url or "")
+            except ValueError:  # the client writes this header, and it may be no URL at all
+                back = request.path
+            else:
+                back = (page.path + (f"?{page.query}" if page.query else "")) or request.path
             login = redirect_to_login(back, redirect_field_name=REDIRECT_FIELD_NAME)
             return HttpResponseClientRedirect(login["Location"])
         return plain(request, *args, **kwargs)

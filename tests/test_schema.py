@@ -89,6 +89,12 @@ def test_it_reports_a_bad_url():
     assert message == "cat.yaml:13: [intro] url 'ftp://example.com/x' is not a valid http(s) URL"
 
 
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "ftp://example.com/x"])
+def test_it_refuses_an_address_that_is_not_http_in_other_urls(url):
+    [message] = problems(HEADER + resource(other_urls=f'["https://example.com/ok", "{url}"]'))
+    assert message == f"cat.yaml:24: [intro] other_urls item 2: {url!r} is not a valid http(s) URL"
+
+
 def test_it_reports_an_unknown_field():
     [message] = problems(HEADER + resource(titel="Typo"))
     assert "unknown resource field 'titel' (did you mean 'title'?)" in message

@@ -69,7 +69,8 @@ def recorded_username(request, credentials=None) -> str | None:
     if typed is None:
         return None
     typed = str(typed)
-    if typed and get_user_model()._default_manager.filter(**{field: typed}).exists():
+    # No account's name holds a NUL, and PostgreSQL cannot even compare text with one.
+    if typed and "\x00" not in typed and get_user_model()._default_manager.filter(**{field: typed}).exists():
         return typed
     digest = hmac.new(settings.SECRET_KEY.encode(), f"sign-in\0{typed}".encode(), hashlib.sha256)
     return f"[no such account {digest.hexdigest()[:12]}]"

@@ -3,22 +3,14 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.views import PasswordChangeView
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from mlpath.decorators import forget_after_sign_out, login_required
+from mlpath.redirects import next_url
 
 from .forms import DeleteAccountForm, GuardedPasswordChangeForm, SignupForm
 from .security import guards_password
-
-
-def _next_url(request, default: str) -> str:
-    """Where to go after signing up: only ever a page on this site."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
-        return candidate
-    return default
 
 
 @never_cache
@@ -33,8 +25,8 @@ def signup(request):
         messages.success(
             request, f"Welcome, {user.username}. Here is your path; set your own order any time."
         )
-        return redirect(_next_url(request, reverse("progress:path")))
-    return render(request, "registration/signup.html", {"form": form, "next": _next_url(request, "")})
+        return redirect(next_url(request, reverse("progress:path")))
+    return render(request, "registration/signup.html", {"form": form, "next": next_url(request, "")})
 
 
 @never_cache

@@ -5,6 +5,7 @@ Each member's numbers come from the same `ranking` rules as their own path page,
 an organizer never sees a figure the member would not recognise.
 """
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -159,13 +160,17 @@ def sort_rows(rows: Sequence[Row], sort: str) -> list[Row]:
     return sorted(by_name, key=SORTS[sort.removeprefix("-")], reverse=sort.startswith("-"))
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula starter (=, +, -, @, tab, CR, LF) at the start of the cell or after a separator
+# a spreadsheet may split on, past any whitespace or quotes it would skip.
+FORMULA = re.compile(r"""(?:^|[,;\t|])[\s"']*[=+\-@\t\r\n]""")
 
 
 def csv_cell(value) -> str:
-    """Text a spreadsheet shows as text: a leading ' defuses =, +, -, @, tab and CR (OWASP)."""
+    """Text a spreadsheet shows as text (OWASP): a leading ' on any cell that starts a formula,
+    or has one after a separator. The writer must also quote every field (csv.QUOTE_ALL),
+    so a spreadsheet that splits on that separator keeps the cell whole."""
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return f"'{text}" if FORMULA.search(text) else text
 
 
 def per_member_pillar(row: Row) -> Mapping[str, int]:

@@ -238,8 +238,9 @@ def group_csv(request, slug):
     index, rows = summary.index, summary.sorted_rows("name")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{group.slug}-progress.csv"'
-    writer = csv.writer(response)
-    pillar_names = [index.names.get(slug, slug) for slug in index.pillars]
+    # Every field quoted, so a spreadsheet splitting on ";" or tabs still keeps a cell whole (OWASP).
+    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
+    pillar_names = [dashboard.csv_cell(index.names.get(slug, slug)) for slug in index.pillars]
     writer.writerow(["group", "member", *pillar_names, "overall", "last activity", "stuck"])
     for row in rows:
         by_pillar = dashboard.per_member_pillar(row)

@@ -6,26 +6,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog.models import Resource, Stage
 from mlpath.decorators import login_required
+from mlpath.redirects import next_url
 
 from . import path as learner_path
 from .export import export_data
 from .forms import NoteForm, PathSettingsForm, StatusForm
 from .models import PathSettings, Progress, StatusChange
 from .ranking import effective_order
-
-
-def _next_url(request, default: str) -> str:
-    """Where to go back to after a plain POST: only ever a page on this site."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
-        return candidate
-    return default
 
 
 def _path_context(request, last_change=None, sections=learner_path.ALL_SECTIONS) -> dict:
@@ -97,12 +90,12 @@ def set_status(request, slug):
                 "status": status,
                 "undo": change,
                 "clear_other_undo": True,
-                "next": _next_url(request, ""),
+                "next": next_url(request, ""),
             },
         )
     if change is not None:
         messages.success(request, f"{learner_path.describe_change(change, resource.title)}.")
-    return redirect(_next_url(request, reverse("progress:path")))
+    return redirect(next_url(request, reverse("progress:path")))
 
 
 def _refused(request, message: str):
@@ -111,7 +104,7 @@ def _refused(request, message: str):
         context = {"heading": "Nothing to undo", "message": message}
         return HttpResponse(render_to_string("400.html", context, request), status=409)
     messages.error(request, message)
-    return redirect(_next_url(request, reverse("progress:path")))
+    return redirect(next_url(request, reverse("progress:path")))
 
 
 def _status_error(value) -> str:
