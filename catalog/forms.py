@@ -26,9 +26,10 @@ class CatalogFilterForm(forms.Form):
 
     def __init__(self, data=None, *, stages, pillars, topics):
         super().__init__(data)
-        self.fields["stage"].choices = [("", "Any stage"), *((s.slug, s.name) for s in stages)]
-        self.fields["pillar"].choices = [("", "Any pillar"), *((p.slug, p.name) for p in pillars)]
-        self.fields["topic"].choices = [("", "Any topic"), *((t.slug, t.name) for t in topics)]
+        # (slug, name) pairs: at a thousand topics, model instances for a list of choices add up.
+        self.fields["stage"].choices = [("", "Any stage"), *stages]
+        self.fields["pillar"].choices = [("", "Any pillar"), *pillars]
+        self.fields["topic"].choices = [("", "Any topic"), *topics]
         self.fields["q"].widget.attrs.update(
             {"type": "search", "placeholder": "Title, creator or topic", "autocomplete": "off"}
         )

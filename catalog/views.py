@@ -8,7 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .browse import group_by_stage_and_pillar, page_window
 from .forms import CatalogFilterForm
-from .models import CatalogRevision, Pillar, Resource, Stage, Topic
+from .models import CatalogRevision, Pillar, Resource, Stage, Topic, with_stages
 
 
 def _without_empty(query) -> str | None:
@@ -26,11 +26,15 @@ def resource_list(request):
     cleaned = _without_empty(request.GET)
     if cleaned is not None and not request.htmx:
         return redirect(f"{request.path}?{cleaned}" if cleaned else request.path)
+    # Every stage and pillar, for the form and the headings, even one no resource names:
+    # a retired stage's resources are listed under it all the same.
+    stages = list(Stage.objects.only("slug", "name", "position", "retired"))
+    pillars = list(Pillar.objects.only("slug", "name", "position", "retired"))
     form = CatalogFilterForm(
         request.GET or None,
-        stages=Stage.objects.active().only("slug", "name"),
-        pillars=Pillar.objects.active().only("slug", "name"),
-        topics=Topic.objects.active().only("slug", "name"),
+        stages=[(stage.slug, stage.name) for stage in stages if not stage.retired],
+        pillars=[(pillar.slug, pillar.name) for pillar in pillars if not pillar.retired],
+        topics=Topic.objects.active().values_list("slug", "name"),
     )
     matching = form.filter(Resource.objects.active())
     stage_totals = {
@@ -55,7 +59,7 @@ def resource_list(request):
         "revision": revision,
         # What the filter form shows: this catalog's choices, with these values picked.
         "filters_key": [revision, *(request.GET.getlist(name) for name in form.fields)],
-        "groups": group_by_stage_and_pillar(rows, stage_totals),
+        "groups": group_by_stage_and_pillar(with_stages(rows, stages, pillars), stage_totals),
         "count": window.total,
         "page": window,
         "filtered": bool(form.active_filters),

@@ -219,7 +219,10 @@ class Progress(models.Model):
 
 class StatusChangeQuerySet(models.QuerySet):
     def latest_for(self, user) -> "StatusChange | None":
-        return self.filter(user=user).select_related("resource").order_by("-changed_at", "-id").first()
+        """The learner's latest change, with the slug and title of its resource (all an Undo
+        prints: the rest of the row, its JSON above all, cost more to load than the query)."""
+        changes = self.filter(user=user).select_related("resource").order_by("-changed_at", "-id")
+        return changes.defer("resource__fixture_state", "resource__summary", "resource__other_urls").first()
 
 
 class StatusChange(models.Model):

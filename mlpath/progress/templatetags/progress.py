@@ -72,9 +72,12 @@ _ACTIONS = {
 }
 
 
+_LABELS = dict(Status.choices)
+
+
 @register.filter
 def status_label(status: str) -> str:
-    return Status(status).label if status in Status.values else ""
+    return _LABELS.get(status, "")
 
 
 @register.filter
