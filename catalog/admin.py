@@ -74,12 +74,31 @@ class ResourceAdmin(admin.ModelAdmin):
         Resource.objects.filter(pk=form.instance.pk).recount_sources()
 
 
+class TopicForm(forms.ModelForm):
+    def clean_requires(self):
+        chosen = self.cleaned_data["requires"]
+        slug = self.cleaned_data.get("slug") or self.instance.slug
+        requires: dict[str, list[str]] = {}
+        others = Topic.requires.through.objects.exclude(from_topic__slug=slug)
+        for owner, required in others.values_list("from_topic__slug", "to_topic__slug"):
+            requires.setdefault(owner, []).append(required)
+        requires[slug] = [topic.slug for topic in chosen]
+        cycles = find_cycles(requires)
+        if cycles:
+            raise forms.ValidationError(
+                "These requirements would make a loop: " + "; ".join(" -> ".join(cycle) for cycle in cycles)
+            )
+        return chosen
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = TopicForm
     list_display = ["name", "slug", "pillar", "retired"]
     list_filter = ["retired", "pillar"]
     list_select_related = ["pillar"]
     search_fields = ["name", "slug"]
+    filter_horizontal = ["requires"]
 
 
 class OrderedAdmin(admin.ModelAdmin):

@@ -31,10 +31,13 @@ MODELS = {
 }
 # Many-to-many fields: (through model, column of the owner, column of the target).
 THROUGH = {
+    ("topics", "requires"): (Topic.requires.through, "from_topic_id", "to_topic_id"),
     ("resources", "topics"): (Resource.topics.through, "resource_id", "topic_id"),
     ("resources", "sources"): (Resource.sources.through, "resource_id", "source_id"),
     ("resources", "prerequisites"): (Prerequisite, "resource_id", "required_id"),
 }
+# Self-references that must stay free of loops, once admin edits are merged in.
+CYCLE_FREE = {"resources": "prerequisites", "topics": "requires"}
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "fixtures"
 
 
@@ -301,8 +304,8 @@ class _Writer:
                 f"{admin_only} {label}(s) exist only in the database (added in the admin); left as they are"
             )
 
-        if kind == "resources":
-            self._check_cycles(rows, links, desired)
+        if kind in CYCLE_FREE:
+            self._check_cycles(rows, links, desired, CYCLE_FREE[kind])
 
         model.objects.bulk_create(to_create, batch_size=500)
         if to_update:
@@ -315,14 +318,14 @@ class _Writer:
         if kind == "resources":
             Resource.objects.recount_sources()
 
-    def _check_cycles(self, rows, links, desired):
+    def _check_cycles(self, rows, links, desired, field_name):
         """Admin edits kept by the merge could close a loop the YAML alone does not have."""
         requires = {
-            slug: links["prerequisites"].get(row.id, [])
+            slug: links[field_name].get(row.id, [])
             for slug, row in rows.items()
             if not row.retired and slug not in desired and row.fixture_state is None
         }
-        requires.update({slug: values["prerequisites"] for slug, values in desired.items()})
+        requires.update({slug: values[field_name] for slug, values in desired.items()})
         cycles = find_cycles(requires)
         if cycles:
             raise CatalogError(
@@ -330,7 +333,8 @@ class _Writer:
                     Problem(
                         "(database)",
                         0,
-                        f"prerequisite cycle once admin edits are kept: "
+                        f"{'topic requirement' if field_name == 'requires' else 'prerequisite'} cycle "
+                        "once admin edits are kept: "
                         f"{' -> '.join(cycle)}; fix it in the admin or load with --prefer-yaml",
                         cycle[0],
                     )

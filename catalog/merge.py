@@ -29,6 +29,9 @@ def merge(base: dict | None, current: dict, incoming: dict, prefer_yaml: bool = 
         known_base = base is not None and name in base
         if now == new:
             result.values[name] = new
+        elif base is not None and name not in base and now in ([], "", None):
+            # A field the format gained since the last load, still empty: nobody edited it.
+            result.values[name] = new
         elif known_base and base[name] == new and not prefer_yaml:
             result.values[name] = now
             result.kept.append(name)

@@ -80,6 +80,8 @@ class Pillar(OrderedEntry):
 class Topic(CatalogEntry):
     name = models.CharField(max_length=100)
     pillar = models.ForeignKey(Pillar, null=True, blank=True, on_delete=models.PROTECT, related_name="topics")
+    # The topics this one rests on: a DAG, checked by the loader and the admin.
+    requires = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="required_by")
 
     objects = CatalogQuerySet.as_manager()
 

@@ -99,6 +99,7 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
         Field("slug", "slug", required=True),
         Field("name", "line", required=True, max_length=100),
         Field("pillar", "ref", target="pillars"),
+        Field("requires", "refs", target="topics"),  # the topics it rests on
     ),
     "resources": (
         Field("slug", "slug", required=True),
@@ -349,6 +350,7 @@ def validate(documents: list[tuple[str, object]]) -> Validated:
     _check_duplicates(records, problems)
     _check_references(records, problems)
     _check_prerequisites(records, problems)
+    _check_topic_requirements(records, problems)
     return Validated(records, sorted(set(problems)))
 
 
@@ -396,6 +398,25 @@ def _check_references(records, problems):
                                 record.slug,
                             )
                         )
+
+
+def _check_topic_requirements(records, problems):
+    """What a topic rests on must form a DAG: a loop would leave every topic in it
+    waiting for another."""
+    topics = {record.slug: record for record in records["topics"]}
+    requires = {
+        slug: [dep for dep in record.values["requires"] if dep in topics] for slug, record in topics.items()
+    }
+    for cycle in find_cycles(requires):
+        record = topics[cycle[0]]
+        problems.append(
+            Problem(
+                record.file,
+                record.lines.get("requires", record.line),
+                f"topic requirement cycle: {' -> '.join(cycle)}",
+                record.slug,
+            )
+        )
 
 
 def _check_prerequisites(records, problems):

@@ -21,7 +21,7 @@ def _receivers():
     for model in (Source, Stage, Pillar, Topic, Resource, Prerequisite):
         yield post_save, model, f"catalog-revision-save-{model.__name__}"
         yield post_delete, model, f"catalog-revision-delete-{model.__name__}"
-    for through in (Resource.topics.through, Resource.sources.through):
+    for through in (Resource.topics.through, Resource.sources.through, Topic.requires.through):
         yield m2m_changed, through, f"catalog-revision-m2m-{through.__name__}"
 
 

@@ -142,3 +142,18 @@ def test_deleting_a_source_in_the_admin_moves_the_counts(client, staff, shipped_
     assert response.status_code == 302
     for pk, before in counts.items():
         assert Resource.objects.get(pk=pk).source_count == before - 1
+
+
+def test_the_admin_refuses_a_topic_requirement_loop(client, staff, shipped_catalog):
+    from catalog.models import Topic
+
+    vectors = Topic.objects.get(slug="vectors")
+    eigen = Topic.objects.get(slug="eigenvalues")
+    before = list(vectors.requires.values_list("slug", flat=True))
+    response = client.post(
+        f"/admin/catalog/topic/{vectors.pk}/change/",
+        {"slug": vectors.slug, "name": vectors.name, "pillar": vectors.pillar_id, "requires": [eigen.pk]},
+    )
+    assert response.status_code == 200
+    assert "These requirements would make a loop" in response.content.decode()
+    assert list(vectors.requires.values_list("slug", flat=True)) == before

@@ -365,3 +365,33 @@ def test_each_resource_stores_how_many_seeds_recommend_it(tmp_path):
     assert Resource.objects.get(slug="intro").source_count == 2
     load(write(tmp_path, header + resource(sources="[post]")))
     assert Resource.objects.get(slug="intro").source_count == 1
+
+
+def test_the_shipped_topics_rest_on_others_without_a_loop():
+    load()
+    from catalog.graph import find_cycles
+
+    edges = Topic.requires.through.objects.values_list("from_topic__slug", "to_topic__slug")
+    requires: dict[str, list[str]] = {}
+    for topic, required in edges:
+        requires.setdefault(topic, []).append(required)
+    assert find_cycles(requires) == []
+    assert requires["eigenvalues"] == ["linear-transformations"]
+    # Every math topic but the base one names what it rests on.
+    math = Topic.objects.exclude(pillar=None).exclude(slug="algebra").values_list("slug", flat=True)
+    assert [slug for slug in math if slug not in requires] == []
+
+
+def test_a_topic_loop_made_by_admin_edits_is_refused(tmp_path):
+    header = HEADER.replace(
+        "  - {slug: vectors, name: Vectors, pillar: linear-algebra}",
+        "  - {slug: vectors, name: Vectors, pillar: linear-algebra}\n"
+        "  - {slug: matrices, name: Matrices, requires: [vectors]}",
+    )
+    write(tmp_path, header + resource())
+    load(tmp_path)
+    Topic.objects.get(slug="vectors").requires.add(Topic.objects.get(slug="matrices"))  # in the admin
+    before = snapshot()
+    message = refused(tmp_path)
+    assert "topic requirement cycle once admin edits are kept: matrices -> vectors -> matrices" in message
+    assert snapshot() == before

@@ -211,3 +211,30 @@ def test_problem_text_is_stable():
     problem = yamlfile.Problem("f.yaml", 3, "bad", "slug")
     assert str(problem) == "f.yaml:3: [slug] bad"
     assert textwrap.dedent(str(yamlfile.Problem("f.yaml", 0, "gone"))) == "f.yaml: gone"
+
+
+TOPICS_WITH = """\
+stages:
+  - {slug: math, name: Mathematics, position: 3}
+topics:
+  - {slug: vectors, name: Vectors}
+  - {slug: matrices, name: Matrices, requires: [vectors]}
+  - {slug: eigen, name: Eigenvalues, requires: [matrices]}
+"""
+
+
+def test_a_topic_names_the_topics_it_rests_on():
+    assert problems(TOPICS_WITH) == []
+
+
+def test_it_names_a_topic_requirement_cycle_with_its_file_and_line():
+    text = TOPICS_WITH.replace(
+        "{slug: vectors, name: Vectors}", "{slug: vectors, name: Vectors, requires: [eigen]}"
+    )
+    [message] = problems(text)
+    assert message == "cat.yaml:6: [eigen] topic requirement cycle: eigen -> matrices -> vectors -> eigen"
+
+
+def test_it_refuses_an_unknown_topic_requirement():
+    [message] = problems(TOPICS_WITH.replace("requires: [vectors]", "requires: [tensors]"))
+    assert message.startswith("cat.yaml:5:") and message.endswith("requires: topic 'tensors' does not exist")
