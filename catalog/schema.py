@@ -400,23 +400,24 @@ def _check_references(records, problems):
                         )
 
 
-def _check_topic_requirements(records, problems):
-    """What a topic rests on must form a DAG: a loop would leave every topic in it
-    waiting for another."""
-    topics = {record.slug: record for record in records["topics"]}
+def _self_references(records: dict, field_name: str, what: str, problems: list) -> dict[str, list[str]]:
+    """{slug: the slugs it names in `field_name`} for these records (a dict by slug), with a
+    problem for each loop: one of them would leave every record in it waiting for another."""
     requires = {
-        slug: [dep for dep in record.values["requires"] if dep in topics] for slug, record in topics.items()
+        slug: [dep for dep in record.values[field_name] if dep in records] for slug, record in records.items()
     }
     for cycle in find_cycles(requires):
-        record = topics[cycle[0]]
-        problems.append(
-            Problem(
-                record.file,
-                record.lines.get("requires", record.line),
-                f"topic requirement cycle: {' -> '.join(cycle)}",
-                record.slug,
-            )
-        )
+        record = records[cycle[0]]
+        line = record.lines.get(field_name, record.line)
+        problems.append(Problem(record.file, line, f"{what} cycle: {' -> '.join(cycle)}", record.slug))
+    return requires
+
+
+def _check_topic_requirements(records, problems):
+    """What a topic rests on must form a DAG."""
+    _self_references(
+        {record.slug: record for record in records["topics"]}, "requires", "topic requirement", problems
+    )
 
 
 def _check_prerequisites(records, problems):
@@ -426,20 +427,7 @@ def _check_prerequisites(records, problems):
         for record in records["stages"]
         if isinstance(record.values["position"], int)
     }
-    requires = {
-        slug: [dep for dep in record.values["prerequisites"] if dep in resources]
-        for slug, record in resources.items()
-    }
-    for cycle in find_cycles(requires):
-        record = resources[cycle[0]]
-        problems.append(
-            Problem(
-                record.file,
-                record.lines.get("prerequisites", record.line),
-                f"prerequisite cycle: {' -> '.join(cycle)}",
-                record.slug,
-            )
-        )
+    requires = _self_references(resources, "prerequisites", "prerequisite", problems)
     # A prerequisite from a later stage would leave the default path with no way forward.
     for slug, deps in requires.items():
         record = resources[slug]
