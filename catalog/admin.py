@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db import models
 
 from .graph import find_cycles
-from .models import Pillar, Prerequisite, Resource, Source, Stage, Topic
+from .models import Pillar, Prerequisite, Resource, Section, Source, Stage, Topic
 
 
 class PrerequisiteFormSet(forms.BaseInlineFormSet):
@@ -45,6 +45,24 @@ class PrerequisiteInline(admin.TabularInline):
     verbose_name_plural = "prerequisites (finish these first)"
 
 
+class SectionInline(admin.TabularInline):
+    model = Section
+    fields = ["position", "title", "hours", "slug", "retired"]
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["title", "resource", "position", "hours", "retired"]
+    list_filter = ["retired"]
+    list_select_related = ["resource"]
+    search_fields = ["slug", "title", "resource__title"]
+    autocomplete_fields = ["resource"]
+    filter_horizontal = ["topics", "assumes"]
+
+
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -52,8 +70,8 @@ class ResourceAdmin(admin.ModelAdmin):
     list_filter = ["retired", "stage", "pillar", "kind", "level", "cost", "sources"]
     list_select_related = ["stage", "pillar"]
     search_fields = ["slug", "title", "creator", "topics__name"]
-    filter_horizontal = ["topics", "sources"]
-    inlines = [PrerequisiteInline]
+    filter_horizontal = ["topics", "assumes", "sources"]
+    inlines = [PrerequisiteInline, SectionInline]
     readonly_fields = ["source_count", "created_at", "updated_at"]
     fieldsets = [
         (
@@ -64,7 +82,7 @@ class ResourceAdmin(admin.ModelAdmin):
                 "same field in fixtures/*.yaml; then the YAML wins and the loader says so.",
             },
         ),
-        ("Placement", {"fields": ["stage", "pillar", "kind", "level", "cost", "hours", "topics"]}),
+        ("Placement", {"fields": ["stage", "pillar", "kind", "level", "cost", "hours", "topics", "assumes"]}),
         ("Provenance", {"fields": ["sources", "source_count", "retired", "created_at", "updated_at"]}),
     ]
 

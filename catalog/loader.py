@@ -18,7 +18,7 @@ from django.utils import timezone
 from . import yamlfile
 from .graph import find_cycles
 from .merge import merge
-from .models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, Topic
+from .models import CatalogRevision, Pillar, Prerequisite, Resource, Section, Source, Stage, Topic
 from .schema import KIND_LABELS, KIND_ORDER, SCHEMA, Validated, validate
 from .yamlfile import Problem
 
@@ -28,6 +28,7 @@ MODELS = {
     "pillars": Pillar,
     "topics": Topic,
     "resources": Resource,
+    "sections": Section,
 }
 # Many-to-many fields: (through model, column of the owner, column of the target).
 THROUGH = {
@@ -35,6 +36,9 @@ THROUGH = {
     ("resources", "topics"): (Resource.topics.through, "resource_id", "topic_id"),
     ("resources", "sources"): (Resource.sources.through, "resource_id", "source_id"),
     ("resources", "prerequisites"): (Prerequisite, "resource_id", "required_id"),
+    ("resources", "assumes"): (Resource.assumes.through, "resource_id", "topic_id"),
+    ("sections", "topics"): (Section.topics.through, "section_id", "topic_id"),
+    ("sections", "assumes"): (Section.assumes.through, "section_id", "topic_id"),
 }
 # Self-references that must stay free of loops, once admin edits are merged in.
 CYCLE_FREE = {"resources": "prerequisites", "topics": "requires"}

@@ -156,6 +156,9 @@ class Resource(CatalogEntry):
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="resources")
     sources = models.ManyToManyField(Source, blank=True, related_name="resources")
+    # What a learner should know before it (for a project: what it needs). The planner places it
+    # after these topics are covered.
+    assumes = models.ManyToManyField(Topic, blank=True, related_name="assumed_by_resources")
     # How many seeds recommend it, kept with the links (recount_sources) by the loader and
     # the admin: the catalog sorts on it, and counting the links for every row of every
     # page was half the time of the list.
@@ -206,6 +209,34 @@ def with_stages(resources, stages, pillars) -> list:
 def search_url(title: str, creator: str) -> str:
     """A web search for a resource whose address we do not know."""
     return "https://duckduckgo.com/?" + urlencode({"q": f"{title} {creator}"})
+
+
+class Section(CatalogEntry):
+    """A chapter, episode, lecture or unit of a resource: the smallest thing a plan offers.
+
+    Its `position` is its number in the resource (a chapter number), unique within it; its
+    hours add up, with its siblings', to the resource's total (the loader checks both).
+    """
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    hours = models.DecimalField(max_digits=5, decimal_places=1)
+    url = models.URLField(max_length=500, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="sections")
+    assumes = models.ManyToManyField(Topic, blank=True, related_name="assumed_by_sections")
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["resource", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="section_hours_positive"),
+        ]
+        indexes = [models.Index(fields=["resource", "position"])]
+
+    def __str__(self):
+        return f"{self.position}. {self.title}"
 
 
 class Prerequisite(models.Model):

@@ -37,6 +37,7 @@ KIND_LABELS = {
     "pillars": "pillar",
     "topics": "topic",
     "resources": "resource",
+    "sections": "section",
 }
 # Write order: everything a record refers to is written before it.
 KIND_ORDER = tuple(KIND_LABELS)
@@ -116,7 +117,18 @@ SCHEMA: dict[str, tuple[Field, ...]] = {
         Field("topics", "refs", target="topics"),
         Field("sources", "refs", target="sources"),
         Field("prerequisites", "refs", target="resources"),
+        Field("assumes", "refs", target="topics"),  # known before it; for a project, what it needs
         Field("summary", "text", required=True, max_length=5000),
+    ),
+    "sections": (
+        Field("slug", "slug", required=True),
+        Field("resource", "ref", required=True, target="resources"),
+        Field("position", "position", required=True),
+        Field("title", "line", required=True, max_length=200),
+        Field("hours", "hours", required=True),
+        Field("url", "url"),
+        Field("topics", "refs", target="topics"),
+        Field("assumes", "refs", target="topics"),
     ),
 }
 
@@ -351,6 +363,7 @@ def validate(documents: list[tuple[str, object]]) -> Validated:
     _check_references(records, problems)
     _check_prerequisites(records, problems)
     _check_topic_requirements(records, problems)
+    _check_sections(records, problems)
     return Validated(records, sorted(set(problems)))
 
 
@@ -445,3 +458,50 @@ def _check_prerequisites(records, problems):
                         slug,
                     )
                 )
+
+
+def _check_sections(records, problems):
+    """Within a resource, one section per position, and the sections' hours add up to the
+    resource's: a plan that counts a book by its chapters must count the same hours."""
+    resources = {record.slug: record for record in records["resources"]}
+    by_resource: dict[str, list[Record]] = {}
+    for record in records["sections"]:
+        if record.values["resource"] in resources:
+            by_resource.setdefault(record.values["resource"], []).append(record)
+        if not record.values["topics"]:
+            problems.append(
+                Problem(record.file, record.line, "a section must teach at least one topic", record.slug)
+            )
+    for slug, sections in by_resource.items():
+        first: dict[int, Record] = {}
+        for record in sections:
+            position = record.values["position"]
+            if position == "":
+                continue
+            if position in first:
+                seen = first[position]
+                problems.append(
+                    Problem(
+                        record.file,
+                        record.lines.get("position", record.line),
+                        f"position {position} of {slug!r} is taken by {seen.slug!r} ({seen.file}:{seen.line})",
+                        record.slug,
+                    )
+                )
+            else:
+                first[position] = record
+        hours = [record.values["hours"] for record in sections]
+        total = resources[slug].values["hours"]
+        if "" in hours or total == "":
+            continue  # already reported as a bad or missing number
+        summed = sum(Decimal(value) for value in hours)
+        if summed != Decimal(total):
+            record = min(sections, key=lambda r: (r.file, r.line))
+            problems.append(
+                Problem(
+                    record.file,
+                    record.line,
+                    f"the sections of {slug!r} add up to {summed} hours, but the resource says {total}",
+                    record.slug,
+                )
+            )

@@ -118,6 +118,8 @@ def _change_form(resource, **changes) -> dict:
         "sources": [source.pk for source in resource.sources.all()],
         "prerequisite_links-TOTAL_FORMS": "0",
         "prerequisite_links-INITIAL_FORMS": "0",
+        "sections-TOTAL_FORMS": "0",
+        "sections-INITIAL_FORMS": "0",
     }
     return {**data, **changes}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import Pillar, Prerequisite, Resource, Source, Stage, Topic
+from catalog.models import Pillar, Prerequisite, Resource, Section, Source, Stage, Topic
 from tests.test_schema import HEADER, resource
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,11 +35,12 @@ def refused(*paths) -> str:
 
 def snapshot():
     """Everything the loader could touch, so 'unchanged' means unchanged."""
-    tables = [Source, Stage, Pillar, Topic, Resource]
+    tables = [Source, Stage, Pillar, Topic, Resource, Section]
     rows = {model.__name__: sorted(model.objects.values_list()) for model in tables}
     rows["links"] = sorted(Prerequisite.objects.values_list("resource_id", "required_id"))
     rows["topics"] = sorted(Resource.topics.through.objects.values_list("resource_id", "topic_id"))
     rows["sources"] = sorted(Resource.sources.through.objects.values_list("resource_id", "source_id"))
+    rows["section_topics"] = sorted(Section.topics.through.objects.values_list("section_id", "topic_id"))
     return rows
 
 
