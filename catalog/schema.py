@@ -484,7 +484,8 @@ def _check_sections(records, problems):
                     Problem(
                         record.file,
                         record.lines.get("position", record.line),
-                        f"position {position} of {slug!r} is taken by {seen.slug!r} ({seen.file}:{seen.line})",
+                        f"position {position} of {slug!r} is taken by {seen.slug!r} "
+                        f"({seen.file}:{seen.line})",
                         record.slug,
                     )
                 )
