@@ -9,7 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import Resource
+from catalog.models import Resource, Section
 
 from . import index
 from .signals import learner_changed
@@ -20,6 +20,13 @@ class Status(models.TextChoices):
     IN_PROGRESS = index.IN_PROGRESS, "In progress"
     DONE = index.DONE, "Done"
     SKIPPED = index.SKIPPED, "Skipped"
+
+
+class GoalKind(models.TextChoices):
+    PATH = "path", "The whole path"
+    PROJECT = "project", "A project"
+    TOPIC = "topic", "A topic"
+    RESOURCE = "resource", "A book or course"
 
 
 class PathSettings(models.Model):
@@ -43,6 +50,15 @@ class PathSettings(models.Model):
         default=DEFAULT_HOURS_PER_WEEK,
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("100"))],
     )
+    # Topics the learner says they know ("I know this"), by slug like the stages.
+    known_topics = models.JSONField(default=list, blank=True)
+    # The one goal: the whole path in the thread's order, or a target that the plan narrows to.
+    goal_kind = models.CharField(max_length=10, choices=GoalKind.choices, default=GoalKind.PATH)
+    goal_slug = models.SlugField(max_length=80, blank=True)
+    # What the planner prefers when several units teach the same topics.
+    level = models.PositiveSmallIntegerField(choices=Resource.Level.choices, default=Resource.Level.BEGINNER)
+    preferred_kinds = models.JSONField(default=list, blank=True)
+    free_only = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -212,9 +228,93 @@ class Progress(models.Model):
             cls.objects.filter(pk__in=[row.pk for row in rows]).update(
                 status=Status.NOT_STARTED, started_at=None, finished_at=None, updated_at=now
             )
-            if rows:
+            sections = list(
+                SectionProgress.objects.select_for_update()
+                .filter(user=user)
+                .exclude(status=Status.NOT_STARTED)
+                .select_related("section")
+            )
+            StatusChange.objects.bulk_create(
+                StatusChange(
+                    user=user,
+                    resource_id=row.section.resource_id,
+                    section_id=row.section_id,
+                    from_status=row.status,
+                    to_status=Status.NOT_STARTED,
+                    from_started_at=row.started_at,
+                    from_finished_at=row.finished_at,
+                    changed_at=now,
+                    via_reset=True,
+                )
+                for row in sections
+            )
+            SectionProgress.objects.filter(pk__in=[row.pk for row in sections]).update(
+                status=Status.NOT_STARTED, started_at=None, finished_at=None, updated_at=now
+            )
+            if rows or sections:
                 learner_changed.send(cls, user=user)
             return len(rows)
+
+
+class SectionProgress(models.Model):
+    """Where one learner stands with one section of a resource. Finishing every section
+    counts as finishing the resource, and a resource marked done covers its sections: both
+    are worked out when the path is read (index.effective_status), not stored twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="section_progress"
+    )
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="progress")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "section progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "section"], name="section_progress_one_row_per_learner"),
+            models.CheckConstraint(
+                condition=Q(status__in=[choice for choice, _ in Status.choices]),
+                name="section_progress_status_known",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.section} · {self.get_status_display()}"
+
+    mark = Progress.mark  # the same timestamp rules as a whole resource
+
+    @classmethod
+    def change(cls, user, section, status: str) -> "StatusChange | None":
+        """Set a section's status and log it (with its resource); None when it was already so."""
+        with transaction.atomic():
+            row = cls.objects.select_for_update().get_or_create(user=user, section=section)[0]
+            previous = row.status
+            if previous == status:
+                return None
+            now = timezone.now()
+            before = row.started_at, row.finished_at
+            row.mark(status, now)
+            row.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
+            change = StatusChange.objects.create(
+                user=user,
+                resource_id=section.resource_id,
+                section=section,
+                from_status=previous,
+                to_status=status,
+                from_started_at=before[0],
+                from_finished_at=before[1],
+                changed_at=now,
+            )
+            learner_changed.send(SectionProgress, user=user)
+            return change
+
+    @classmethod
+    def statuses(cls, user) -> dict[int, str]:
+        """{section id: status} for one learner, in one query (not-started rows left out)."""
+        rows = cls.objects.filter(user=user).exclude(status=Status.NOT_STARTED)
+        return dict(rows.values_list("section_id", "status"))
 
 
 class StatusChangeQuerySet(models.QuerySet):
@@ -238,6 +338,10 @@ class StatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="status_changes", db_index=False
     )
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="status_changes")
+    # Set when the change was to one section of the resource; empty for the whole resource.
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes"
+    )
     from_status = models.CharField(max_length=20, choices=Status.choices)
     to_status = models.CharField(max_length=20, choices=Status.choices)
     # The row's timestamps before this change, so an undo restores them, not "now".
