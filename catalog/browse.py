@@ -1,6 +1,7 @@
 """Arrange resources for the catalog page. Works on rows already fetched; no queries."""
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -105,3 +106,22 @@ def group_by_stage_and_pillar(resources, stage_totals=None) -> list[StageGroup]:
         for pillar_group in group.pillars:
             pillar_group.resources.sort(key=recommendation_order)
     return ordered
+
+
+def needs_by_resource(
+    teaches: Mapping[str, Iterable[str]],
+    assumes: Mapping[str, Iterable[str]],
+    requires: Mapping[str, Iterable[str]],
+) -> dict[str, frozenset[str]]:
+    """What each resource needs before it, for `graph.opened_by`: the topics it (or one of
+    its sections) assumes, and those that the topics it teaches rest on, less the topics it
+    teaches itself (a book that introduces vectors before matrices needs neither first).
+
+    All three map a slug (resource, or topic for `requires`) to topic slugs.
+    """
+    needs = {}
+    for slug in teaches.keys() | assumes.keys():
+        taught = set(teaches.get(slug, ()))
+        rests_on = {required for topic in taught for required in requires.get(topic, ())}
+        needs[slug] = frozenset((set(assumes.get(slug, ())) | rests_on) - taught)
+    return needs

@@ -127,3 +127,15 @@ def topological_order(requires: Graph) -> list[str]:
     if len(order) != len(graph):
         raise ValueError("the graph has a cycle")
     return order
+
+
+def opened_by(taught: Iterable[str], assumes_of: Mapping[str, Iterable[str]]) -> list[str]:
+    """What finishing something opens: the keys of `assumes_of` that assume at least one
+    topic in `taught`, sorted.
+
+    `assumes_of` maps each other unit to the topics it needs first (what it assumes, and
+    what the topics it teaches rest on, less what it teaches itself); the caller leaves the
+    unit that teaches `taught` out of it.
+    """
+    taught = set(taught)
+    return sorted(key for key, assumed in assumes_of.items() if not taught.isdisjoint(assumed))

@@ -3,7 +3,7 @@ so every process drops its in-memory index. The loader works in bulk and bumps i
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, Topic
+from .models import CatalogRevision, Pillar, Prerequisite, Resource, Section, Source, Stage, Topic
 
 
 def _changed(sender, raw=False, action="post", **kwargs):
@@ -18,10 +18,12 @@ def _changed(sender, raw=False, action="post", **kwargs):
 
 
 def _receivers():
-    for model in (Source, Stage, Pillar, Topic, Resource, Prerequisite):
+    for model in (Source, Stage, Pillar, Topic, Resource, Section, Prerequisite):
         yield post_save, model, f"catalog-revision-save-{model.__name__}"
         yield post_delete, model, f"catalog-revision-delete-{model.__name__}"
-    for through in (Resource.topics.through, Resource.sources.through, Topic.requires.through):
+    throughs = (Resource.topics.through, Resource.sources.through, Resource.assumes.through)
+    throughs += (Section.topics.through, Section.assumes.through, Topic.requires.through)
+    for through in throughs:
         yield m2m_changed, through, f"catalog-revision-m2m-{through.__name__}"
 
 

@@ -1,14 +1,17 @@
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Prefetch, Sum
+from django.core.cache import cache
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from .browse import group_by_stage_and_pillar, page_window
+from .browse import group_by_stage_and_pillar, needs_by_resource, page_window
 from .forms import CatalogFilterForm
-from .models import CatalogRevision, Pillar, Resource, Stage, Topic, with_stages
+from .graph import opened_by
+from .models import CatalogRevision, Pillar, Resource, Section, Stage, Topic, with_stages
 
 
 def _without_empty(query) -> str | None:
@@ -60,6 +63,7 @@ def resource_list(request):
         # What the filter form shows: this catalog's choices, with these values picked.
         "filters_key": [revision, *(request.GET.getlist(name) for name in form.fields)],
         "groups": group_by_stage_and_pillar(with_stages(rows, stages, pillars), stage_totals),
+        "matching": matching,  # for a learner's "N of M done" (progress's done_by_stage tag)
         "count": window.total,
         "page": window,
         "filtered": bool(form.active_filters),
@@ -73,16 +77,114 @@ def resource_list(request):
     return render(request, "catalog/resource_list.html", context)
 
 
+@dataclass(frozen=True)
+class LinkedResource:
+    """A resource as another page links to it."""
+
+    id: int
+    slug: str
+    title: str
+    stage: str
+    stage_position: int
+
+
+def _build_opening_index() -> tuple[dict[str, LinkedResource], dict[str, frozenset[str]]]:
+    """Six queries over the whole active catalog."""
+    resource_links = {"resource__retired": False, "topic__retired": False}
+    section_links = {"section__retired": False, "section__resource__retired": False, "topic__retired": False}
+    teaches: dict[str, set[str]] = {}
+    assumes: dict[str, set[str]] = {}
+    for through, owner, active, into in (
+        (Resource.topics.through, "resource__slug", resource_links, teaches),
+        (Section.topics.through, "section__resource__slug", section_links, teaches),
+        (Resource.assumes.through, "resource__slug", resource_links, assumes),
+        (Section.assumes.through, "section__resource__slug", section_links, assumes),
+    ):
+        for slug, topic in through.objects.filter(**active).values_list(owner, "topic__slug"):
+            into.setdefault(slug, set()).add(topic)
+    requires: dict[str, set[str]] = {}
+    edges = Topic.requires.through.objects.filter(from_topic__retired=False, to_topic__retired=False)
+    for topic, required in edges.values_list("from_topic__slug", "to_topic__slug"):
+        requires.setdefault(topic, set()).add(required)
+    links = {
+        row[1]: LinkedResource(*row)
+        for row in Resource.objects.active().values_list(
+            "id", "slug", "title", "stage__name", "stage__position"
+        )
+    }
+    return links, needs_by_resource(teaches, assumes, requires)
+
+
+def opening_index() -> tuple[dict[str, LinkedResource], dict[str, frozenset[str]]]:
+    """Every active resource as a link, and what each needs before it: every resource page
+    reads all of it, so it is built once per catalog revision."""
+    revision = CatalogRevision.current()
+    if not revision:  # no token to key it on (see catalog/signals.py): build it afresh
+        return _build_opening_index()
+    return cache.get_or_set(f"catalog-opening-index:{revision}", _build_opening_index, 24 * 60 * 60)
+
+
 @require_safe
 def resource_detail(request, slug):
     linked = Resource.objects.select_related("stage").order_by("stage__position", "title")
+    active_topics = Topic.objects.active()
+    sections = (
+        Section.objects.active().order_by("position").prefetch_related(Prefetch("topics", active_topics))
+    )
     resource = get_object_or_404(
         Resource.objects.select_related("stage", "pillar").prefetch_related(
-            "topics",
+            Prefetch("topics", active_topics),
             "sources",
             Prefetch("prerequisites", queryset=linked),
-            Prefetch("unlocks", queryset=linked.filter(retired=False)),
+            Prefetch("sections", queryset=sections, to_attr="active_sections"),
         ),
         slug=slug,
     )
-    return render(request, "catalog/resource_detail.html", {"resource": resource})
+    taught = {topic.slug for topic in resource.topics.all()}
+    taught |= {topic.slug for section in resource.active_sections for topic in section.topics.all()}
+    links, needs = opening_index()
+    others = {other: need for other, need in needs.items() if other != resource.slug}
+    opens = sorted(
+        (links[other] for other in opened_by(taught, others)),
+        key=lambda item: (item.stage_position, item.title),
+    )
+    assumed = active_topics.filter(
+        Q(assumed_by_resources=resource)
+        | Q(assumed_by_sections__resource=resource, assumed_by_sections__retired=False)
+    ).distinct()
+    context = {
+        "resource": resource,
+        "sections": resource.active_sections,
+        "opens": opens,
+        "assumed": list(assumed),
+    }
+    return render(request, "catalog/resource_detail.html", context)
+
+
+@require_safe
+def topic_detail(request, slug):
+    """One topic: what it rests on, what rests on it, what teaches it and what assumes it."""
+    active_topics = Topic.objects.active()
+    topic = get_object_or_404(
+        active_topics.select_related("pillar").prefetch_related(
+            Prefetch("requires", active_topics), Prefetch("required_by", active_topics)
+        ),
+        slug=slug,
+    )
+    sections = (
+        Section.objects.active()
+        .filter(resource__retired=False)
+        .select_related("resource")
+        .only("id", "slug", "position", "title", "hours", "url", "resource__slug", "resource__title")
+        .order_by("resource__stage__position", "resource__title", "position")
+    )
+    resources = topic.resources.active().for_listing().select_related("stage")
+    assuming = topic.assumed_by_resources.active().for_listing().select_related("stage")
+    context = {
+        "topic": topic,
+        "teaching_sections": sections.filter(topics=topic),
+        "teaching_resources": resources.order_by("stage__position", "title"),
+        "assuming_sections": sections.filter(assumes=topic),
+        "assuming_resources": assuming.order_by("stage__position", "title"),
+    }
+    return render(request, "catalog/topic_detail.html", context)

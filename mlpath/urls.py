@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("catalog/", include("catalog.urls")),
+    path("topics/", include("catalog.topic_urls")),
     path("path/", include("mlpath.progress.urls")),
     path("groups/", include("mlpath.groups.urls")),
     path("accounts/signup/", account_views.signup, name="signup"),

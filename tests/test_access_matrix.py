@@ -25,7 +25,7 @@ from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from catalog.models import Stage
+from catalog.models import Section, Stage
 from mlpath.groups.models import Membership, StudyGroup
 from mlpath.progress.models import Progress
 from tests.factories import make_catalog
@@ -58,10 +58,14 @@ MATRIX = [
     ("catalog:detail",                     GET,   200,      200,      200,      200,      200,      200),
     # One learner's own path: anyone signed in, always their own.
     ("progress:path",                      GET,   LOGIN,    200,      200,      200,      200,      200),
+    ("progress:welcome",                   GET,   LOGIN,    200,      200,      200,      200,      200),
+    ("progress:welcome",                   POST,  LOGIN,    302,      302,      302,      302,      302),
     ("progress:settings",                  GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:settings",                  POST,  LOGIN,    302,      302,      302,      302,      302),
     ("progress:set_status",                GET,   LOGIN,    405,      405,      405,      405,      405),
     ("progress:set_status",                POST,  LOGIN,    302,      302,      302,      302,      302),
+    ("progress:set_section_status",        GET,   LOGIN,    405,      405,      405,      405,      405),
+    ("progress:set_section_status",        POST,  LOGIN,    302,      302,      302,      302,      302),
     ("progress:save_note",                 GET,   LOGIN,    405,      405,      405,      405,      405),
     ("progress:save_note",                 POST,  LOGIN,    302,      302,      302,      302,      302),
     ("progress:reset",                     GET,   LOGIN,    200,      200,      200,      200,      200),
@@ -125,6 +129,8 @@ class World:
     users: dict[str, User]
     group: StudyGroup
     resource_slug: str
+    section_slug: str
+    topic_slug: str
     stage_slugs: list[str]
 
 
@@ -155,10 +161,16 @@ def build_world() -> World:
     for user in users.values():
         Progress.change(user, resources[0], "done")
         Progress.change(user, resources[1], "in_progress")
+    section = Section.objects.create(
+        slug="chapter-one", resource=resources[2], position=1, title="Chapter one", hours=resources[2].hours
+    )
+    section.topics.add(catalog["topics"][0])
     return World(
         users=users,
         group=group,
         resource_slug=resources[2].slug,
+        section_slug=section.slug,
+        topic_slug=catalog["topics"][0].slug,
         stage_slugs=list(Stage.objects.active().values_list("slug", flat=True)),
     )
 
@@ -169,8 +181,15 @@ def url_kwargs(name: str, params, world: World) -> dict:
     # Read afresh: signing in changes last_login, which invalidates older reset tokens.
     member = User.objects.get(pk=world.users["member"].pk)
     values = {
-        # A slug under /groups/ is the study group's; elsewhere it is a resource's.
-        "slug": world.group.slug if name.startswith("groups:") else world.resource_slug,
+        # A slug under /groups/ is the study group's, under /topics/ a topic's, and the section
+        # status's a section's; elsewhere it is a resource's.
+        "slug": world.group.slug
+        if name.startswith("groups:")
+        else world.topic_slug
+        if name.startswith("topics:")
+        else world.section_slug
+        if name == "progress:set_section_status"
+        else world.resource_slug,
         "code": world.group.invite_code,
         # Organizers act on the classmate, so a member acting on someone else is checked too.
         "user_id": world.users["classmate"].pk,
@@ -187,6 +206,8 @@ def post_data(name: str, role: str, world: World) -> dict:
     return {
         "progress:settings": {"order": world.stage_slugs, "hours_per_week": "5"},
         "progress:set_status": {"status": "done"},
+        "progress:set_section_status": {"status": "done"},
+        "progress:welcome": {"goal_kind": "path", "hours_per_week": "5", "level": "1"},
         "progress:save_note": {"note": "Revisit the singular value decomposition."},
         "groups:new": {"name": "Night owls", "description": ""},
         "groups:member_role": {"role": "organizer"},

@@ -24,7 +24,8 @@ def signup(client, **overrides):
 def test_signup_creates_the_account_and_signs_in(client, shipped_catalog):
     response = signup(client)
     assert response.status_code == 302
-    assert response["Location"] == reverse("progress:path")
+    # A new learner is asked their goal, what they know and their pace first (skippable).
+    assert response["Location"] == reverse("progress:welcome")
     assert User.objects.get(username="ada").email == ""
     assert client.get(reverse("progress:path")).status_code == 200
 

@@ -6,12 +6,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSPHRASE = "matrices before breakfast, gradients after lunch"
 
 
-def sign_up(page, base, username):
+def sign_up(page, base, username, *, welcome=None):
+    """Sign up, then answer the welcome page with `welcome(page)`, or skip it."""
     page.goto(f"{base}/accounts/signup/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(PASSPHRASE)
     page.get_by_label("Password confirmation").fill(PASSPHRASE)
     page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/path/welcome/")
+    if welcome is None:
+        page.get_by_role("link", name="Skip for now").click()
+    else:
+        welcome(page)
+        page.get_by_role("button", name="Save and see my path").click()
     page.wait_for_url("**/path/")
 
 
@@ -23,36 +30,37 @@ def bar(page, block: str, slug: str) -> int:
     return int(page.locator(f"#{block} progress[aria-labelledby$='-label-{slug}']").get_attribute("value"))
 
 
-def test_a_new_learner_follows_the_recommendation_from_programming_to_math(
-    page, live_server, shipped_catalog
-):
-    sign_up(page, live_server.url, "ada")
-    assert next_title(page) == "Learn Python: Full Course for Beginners"
-    assert "Programming is the first stage" in page.locator("#next-resource .why").inner_text()
+def test_a_new_learner_says_what_they_know_and_follows_the_plan(page, live_server, shipped_catalog):
+    def knows_programming(page):
+        page.get_by_label("I know all of Programming").check()
+        page.get_by_label("Hours per week").fill("7.25")
+
+    sign_up(page, live_server.url, "ada", welcome=knows_programming)
+    # Programming is known, so the thread's first project comes first.
+    assert "Projects" in page.locator("#next-resource .eyebrow").text_content()
+    assert next_title(page) == "Take part in a Kaggle competition"
+    assert "7.3 hours a week" in page.locator("#eta").inner_text()
+    assert bar(page, "stage-bars", "programming") == int(
+        page.locator("#stage-bars progress[aria-labelledby$='-label-programming']").get_attribute("max")
+    )
     page.evaluate("window.__sameDocument = true")  # a full page load would wipe this
 
-    seen_stages = []
-    for _ in range(6):
-        eyebrow = page.locator("#next-resource .eyebrow").text_content()
-        seen_stages.append(eyebrow.split("·")[-1].strip())
+    seen = []
+    for _ in range(4):
         before = next_title(page)
-        page.locator("#next-resource").get_by_role("button", name="Mark done").click()
+        seen.append(before)
+        page.locator("#next-resource").get_by_role("button", name="I have done it").click()
         page.wait_for_function(
             "title => document.querySelector('#next-resource h2').innerText !== title", arg=before
         )
         assert page.evaluate("window.__sameDocument") is True
-        # Keyboard users keep their place: focus returns to the new "Mark done".
-        assert page.evaluate("document.activeElement.id") == "next-done"
-    eyebrow = page.locator("#next-resource .eyebrow").text_content()
-    seen_stages.append(eyebrow.split("·")[-1].strip())
-
-    assert seen_stages[:2] == ["Programming", "Programming"]
-    assert seen_stages[2:5] == ["Projects"] * 3
-    assert seen_stages[5:] == ["Mathematics", "Mathematics"]
-    # The bars moved without a reload: both early stages are full, the math has begun.
-    assert bar(page, "stage-bars", "programming") == 100
-    assert bar(page, "stage-bars", "projects") == 100
-    assert bar(page, "pillar-bars", "linear-algebra") > 0
+        # Keyboard users keep their place: focus moves to the new next step, which is announced.
+        assert page.evaluate("document.activeElement.id") == "next-heading"
+        assert "Next:" in page.locator("#path-announce").text_content()
+    assert len(set(seen)) == 4  # no step came twice
+    assert "Mathematics" in page.locator("#next-resource .eyebrow").text_content()
+    # The bars moved without a reload.
+    assert bar(page, "stage-bars", "projects") > 0
     assert "You marked" in page.locator("#next-resource").inner_text()
     where_we_were = next_title(page)
 
@@ -66,30 +74,42 @@ def test_a_new_learner_follows_the_recommendation_from_programming_to_math(
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/path/")
     assert next_title(page) == where_we_were
-    assert bar(page, "stage-bars", "projects") == 100
+
+
+def test_a_project_goal_plans_only_what_the_project_needs(page, live_server, shipped_catalog):
+    def wants_the_network(page):
+        page.get_by_label("A project").check()
+        page.get_by_label("Which project").select_option("neural-network-from-scratch")
+
+    sign_up(page, live_server.url, "yann", welcome=wants_the_network)
+    assert "Build a neural network from scratch" in page.locator(".lead").inner_text()
+    steps = page.locator("#plan li").all_inner_texts()
+    assert steps, "the plan lists the steps after the next one"
+    assert "Build a neural network from scratch" in steps[-1]
 
 
 def test_undo_brings_the_previous_recommendation_back(page, live_server, shipped_catalog):
     sign_up(page, live_server.url, "grace")
     first = next_title(page)
-    page.locator("#next-resource").get_by_role("button", name="Skip").click()
+    page.locator("#next-resource").get_by_role("button", name="Not for me").click()
     page.wait_for_function("t => document.querySelector('#next-resource h2').innerText !== t", arg=first)
     page.locator("#next-resource").get_by_role("button", name="Undo").click()
     page.wait_for_function("t => document.querySelector('#next-resource h2').innerText === t", arg=first)
     assert bar(page, "stage-bars", "programming") == 0
+    # Undoing the undo is not offered: the button is gone, not a redo under the same name.
+    assert page.locator("#next-resource").get_by_role("button", name="Undo").count() == 0
 
 
 def test_math_first_gets_a_math_recommendation_straight_away(page, live_server, shipped_catalog):
     sign_up(page, live_server.url, "emmy")
-    page.get_by_role("link", name="Set your order").click()
+    page.get_by_role("link", name="Set your goal, what you already know and your pace").click()
     page.wait_for_url("**/path/settings/")
-    for step, stage in enumerate(["math", "programming", "projects", "deep-learning"], start=1):
-        page.get_by_label(f"Step {step}", exact=True).select_option(stage)
-    page.get_by_role("button", name="Save settings").click()
+    for _ in range(2):
+        page.get_by_role("button", name="Move Mathematics up").click()
+        page.wait_for_function("() => document.activeElement.textContent.includes('Mathematics')")
+    page.get_by_role("button", name="Save settings").last.click()
     page.wait_for_url("**/path/")
     assert "Mathematics" in page.locator("#next-resource .eyebrow").text_content()
-    assert next_title(page) == "Essence of Linear Algebra"
-    assert "Mathematics is the first stage of your path" in page.locator("#next-resource .why").inner_text()
 
 
 def test_a_catalog_card_marks_progress_in_place(page, live_server, shipped_catalog):
@@ -133,6 +153,6 @@ def test_a_refused_click_says_so_instead_of_doing_nothing(page, live_server, shi
     }"""
     )
     page.context.clear_cookies(name="csrftoken")
-    page.locator("#next-resource").get_by_role("button", name="Mark done").click()
+    page.locator("#next-resource").get_by_role("button", name="Start").click()
     page.locator("#htmx-error").get_by_text("Please reload the page").wait_for()
     assert next_title(page) == before

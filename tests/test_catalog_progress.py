@@ -7,9 +7,10 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from catalog.browse import PER_PAGE
-from catalog.models import Resource
-from mlpath.progress.models import Progress
+from catalog.models import Resource, Section
+from mlpath.progress.models import Progress, SectionProgress
 from tests.factories import make_catalog
+from tests.test_topics import add_sections
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("catalog:list")
@@ -66,18 +67,167 @@ def test_the_detail_page_invites_anonymous_visitors_to_sign_in(client, shipped_c
 
 @pytest.mark.parametrize("size", [30, 300])
 def test_the_signed_in_list_keeps_its_query_budget(client, alice, django_assert_max_num_queries, size):
-    make_catalog(size)
+    catalog = make_catalog(size)
+    sections = add_sections(catalog)
     for resource in Resource.objects.all()[: size // 3]:
         Progress.change(alice, resource, "done")
-    # The anonymous list's 6, plus session, user, statuses and the last change.
-    with django_assert_max_num_queries(10):
+    for section in sections[: size // 2]:
+        SectionProgress.change(alice, section, "done")
+    # The anonymous list's 6, plus session, user, the learner's statuses (resources, sections,
+    # the last change) and the done count per stage.
+    with django_assert_max_num_queries(12):
         response = client.get(LIST)
-    assert response.content.decode().count('class="status-control"') == min(size, PER_PAGE)
+    html = response.content.decode()
+    assert html.count('class="status-control"') == min(size, PER_PAGE)
+    assert "done</span>" in html
 
 
 @pytest.mark.parametrize("size", [30, 300])
 def test_the_signed_in_detail_keeps_its_query_budget(client, alice, django_assert_max_num_queries, size):
-    make_catalog(size)
-    with django_assert_max_num_queries(10):
-        response = client.get(reverse("catalog:detail", args=[f"resource-{size - 7}"]))
+    catalog = make_catalog(size)
+    sections = add_sections(catalog)
+    for section in sections[: size // 2]:
+        SectionProgress.change(alice, section, "done")
+    address = reverse("catalog:detail", args=[f"resource-{size - 7}"])
+    # The anonymous page's 14 (the first after a catalog change), plus session, user, the
+    # learner's statuses (resources, sections, the last change) and the note.
+    with django_assert_max_num_queries(20):
+        response = client.get(address)
     assert response.status_code == 200
+    assert response.content.decode().count("section-control") == 2
+    with django_assert_max_num_queries(14):
+        client.get(address)
+
+
+# Effective statuses, the order of the actions, sections and "N of M done".
+
+
+def test_the_likely_next_action_comes_first():
+    from mlpath.progress.templatetags.progress import status_actions
+
+    assert [value for value, _ in status_actions("not_started")] == ["in_progress", "done", "skipped"]
+    assert [value for value, _ in status_actions("in_progress")] == ["done", "skipped", "not_started"]
+    assert status_actions("done") == [
+        ("not_started", "Mark not started"),
+        ("in_progress", "Start again"),
+        ("skipped", "Skip"),
+    ]
+    assert [value for value, _ in status_actions("skipped")] == ["in_progress", "done", "not_started"]
+
+
+def card(html: str, slug: str) -> str:
+    start = html.rindex('<li class="resource-card', 0, html.index(f'<form id="status-{slug}"'))
+    return html[start : html.index("</li>", html.index(f'<form id="status-{slug}"'))]
+
+
+def test_a_done_card_looks_done_and_does_not_offer_start_first(client, alice, shipped_catalog):
+    Progress.change(alice, Resource.objects.get(slug="islr"), "done")
+    html = client.get(LIST).content.decode()
+    done = card(html, "islr")
+    assert 'class="resource-card card-done"' in done
+    assert '<p class="card-status"><span class="status-badge status-done">Done</span></p>' in done
+    buttons = re.findall(
+        r'<button type="submit" name="status" value="([a-z_]+)" class="small">([^<]+)<', done
+    )
+    assert buttons[0] != ("in_progress", "Start") and buttons[0][0] == "not_started"
+    other = card(html, "seeing-theory")
+    assert "card-done" not in other and "card-status" not in other
+    assert re.findall(r'name="status" value="([a-z_]+)"', other)[0] == "in_progress"
+
+
+def test_a_stage_heading_counts_what_the_learner_has_done(client, alice, shipped_catalog):
+    Progress.change(alice, Resource.objects.get(slug="fcc-python-basics"), "done")
+    html = client.get(LIST).content.decode()
+    heading = html[
+        html.index('id="stage-programming"') : html.index("</h2>", html.index('id="stage-programming"'))
+    ]
+    assert '<span class="stage-done">1 of 2 done</span>' in heading
+    # Every section done makes a resource done as well, though it was never marked.
+    for section in Section.objects.filter(resource__slug="fcc-python-intermediate"):
+        SectionProgress.change(alice, section, "done")
+    html = client.get(LIST).content.decode()
+    assert '<span class="stage-done">2 of 2 done</span>' in html
+    assert 'class="resource-card card-done"' in card(html, "fcc-python-intermediate")
+    # Among the matches only: a filter that leaves one of them shows "1 of 1".
+    html = client.get(LIST, {"stage": "programming", "q": "intermediate"}).content.decode()
+    assert '<span class="stage-done">1 of 1 done</span>' in html
+
+
+def test_anonymous_stage_headings_count_nothing_done(client, shipped_catalog):
+    assert "stage-done" not in client.get(LIST).content.decode()
+
+
+def test_the_fragment_keeps_the_done_counts(client, alice, shipped_catalog):
+    Progress.change(alice, Resource.objects.get(slug="seeing-theory"), "done")
+    response = client.get(LIST, {"pillar": "probability"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "<html" not in html
+    assert '<span class="stage-done">1 of 3 done</span>' in html
+
+
+def section_control(html: str, slug: str) -> str:
+    match = re.search(rf'<form id="section-{slug}".*?</form>', html, re.S)
+    assert match, f"no section control for {slug}"
+    return match.group(0)
+
+
+def test_the_detail_has_a_control_per_section(client, alice, shipped_catalog):
+    chapters = list(Section.objects.filter(resource__slug="mml-book").order_by("position"))
+    SectionProgress.change(alice, chapters[1], "in_progress")
+    html = client.get(reverse("catalog:detail", args=["mml-book"])).content.decode()
+    assert html.count('class="status-control section-control"') == len(chapters)
+    second = section_control(html, chapters[1].slug)
+    assert '<span class="status-badge status-in_progress" role="status">In progress</span>' in second
+    assert f'action="{reverse("progress:set_section_status", args=[chapters[1].slug])}"' in second
+    assert 'name="next" value="/catalog/mml-book/#section-mml-book-2"' in second
+    assert "Not started" in section_control(html, chapters[0].slug)
+    # The resource's own control shows its effective status: a section started, so in progress.
+    assert '<span class="status-badge status-in_progress" role="status">In progress</span>' in control(
+        html, "mml-book"
+    )
+
+
+def test_an_htmx_post_swaps_the_section_control(client, alice, shipped_catalog):
+    section = Section.objects.get(slug="mml-book-3")
+    response = client.post(
+        reverse("progress:set_section_status", args=[section.slug]),
+        {"status": "done", "next": "/catalog/mml-book/#section-mml-book-3"},
+        headers={"HX-Request": "true", "HX-Target": "section-mml-book-3"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<form id="section-mml-book-3"') and "<html" not in html
+    assert "status-done" in html and 'hx-target="this"' in html
+    assert SectionProgress.statuses(alice)[section.id] == "done"
+    page = client.get(reverse("catalog:detail", args=["mml-book"])).content.decode()
+    assert "status-done" in section_control(page, "mml-book-3")
+
+
+def test_every_section_done_shows_the_resource_done(client, alice, shipped_catalog):
+    for section in Section.objects.filter(resource__slug="seeing-theory"):
+        SectionProgress.change(alice, section, "done")
+    html = client.get(reverse("catalog:detail", args=["seeing-theory"])).content.decode()
+    assert '<span class="status-badge status-done" role="status">Done</span>' in control(
+        html, "seeing-theory"
+    )
+
+
+def test_before_this_and_what_it_opens_show_the_learners_statuses(client, alice, shipped_catalog):
+    Progress.change(alice, Resource.objects.get(slug="khan-academy-math"), "done")
+    Progress.change(alice, Resource.objects.get(slug="deep-learning-book"), "skipped")
+    Progress.change(alice, Resource.objects.get(slug="islr"), "in_progress")
+    html = client.get(reverse("catalog:detail", args=["mml-book"])).content.decode()
+    before = html[html.index('id="prereq-heading"') : html.index('id="assumes-heading"')]
+    opens = html[html.index('id="unlocks-heading"') : html.index('id="topics-heading"')]
+    khan = before[before.index("/catalog/khan-academy-math/") :].split("</li>")[0]
+    assert khan.endswith('<span class="status-badge status-done">Done</span>')
+    deep = opens[opens.index("/catalog/deep-learning-book/") :].split("</li>")[0]
+    assert deep.endswith('<span class="status-badge status-skipped">Skipped</span>')
+    islr = opens[opens.index("/catalog/islr/") :].split("</li>")[0]
+    assert islr.endswith('<span class="status-badge status-in_progress">In progress</span>')
+
+
+def test_the_detail_links_back_to_the_path(client, alice, shipped_catalog):
+    html = client.get(reverse("catalog:detail", args=["mml-book"])).content.decode()
+    assert f'<a class="back-to-path" href="{reverse("progress:path")}">' in html
+    assert "sign up</a>" not in html

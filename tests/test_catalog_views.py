@@ -6,8 +6,9 @@ from itertools import pairwise
 import pytest
 from django.urls import reverse
 
-from catalog.models import Resource
+from catalog.models import CatalogRevision, Resource, Section, Topic
 from tests.factories import make_catalog
+from tests.test_topics import add_sections
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("catalog:list")
@@ -121,6 +122,21 @@ def test_the_filters_work_without_javascript(client, shipped_catalog):
     assert '<button type="submit">Filter</button>' in html
 
 
+def test_the_filters_fold_behind_one_button_on_a_phone(client, shipped_catalog):
+    html = client.get(LIST, {"stage": "math", "free": "on"}).content.decode()
+    fold = html[html.index('<details class="filters-fold">') : html.index("</details>")]
+    assert "<summary>Filters <small>(2 set)</small></summary>" in fold
+    assert '<form class="filters"' in fold and "</form>" in fold
+    # An htmx answer swaps the results only, so an open fold stays open.
+    fragment = client.get(LIST, {"stage": "math"}, headers={"HX-Request": "true"}).content.decode()
+    assert "filters-fold" not in fragment
+
+
+def test_the_list_answers_head(client, shipped_catalog):
+    response = client.head(LIST)
+    assert response.status_code == 200 and response.content == b""
+
+
 def test_the_list_refuses_post(client):
     assert client.post(LIST).status_code == 405
 
@@ -152,13 +168,12 @@ def test_a_resource_without_a_known_address_offers_a_search_not_a_guess(client, 
 def test_the_path_offers_a_search_when_the_next_resource_has_no_address(client, shipped_catalog):
     from django.contrib.auth.models import User
 
-    from mlpath.progress.models import Progress
+    from mlpath.progress.models import PathSettings
 
     learner = User.objects.create_user("lee")
     client.force_login(learner)
-    # Everything but the 35-minute calculus video done: it is the one left to recommend.
-    for resource in Resource.objects.exclude(slug="calculus-in-35-minutes"):
-        Progress.change(learner, resource, "done")
+    # The 35-minute calculus video as the goal: it is the one step to recommend.
+    PathSettings.objects.create(user=learner, goal_kind="resource", goal_slug="calculus-in-35-minutes")
     html = client.get(reverse("progress:path")).content.decode()
     block = html[
         html.index('id="next-resource"') : html.index("</section>", html.index('id="next-resource"'))
@@ -174,10 +189,19 @@ def test_the_detail_marks_a_retired_resource(client, shipped_catalog):
     assert "This resource has been retired" in html
 
 
+def opens_block(html: str) -> str:
+    return html[html.index('id="unlocks-heading"') : html.index('id="topics-heading"')]
+
+
 def test_what_it_opens_leaves_out_retired_resources(client, shipped_catalog):
+    deep_learning = f'href="{reverse("catalog:detail", args=["deep-learning-book"])}"'
+    assert deep_learning in opens_block(
+        client.get(reverse("catalog:detail", args=["mml-book"])).content.decode()
+    )
     Resource.objects.filter(slug="deep-learning-book").update(retired=True)
+    CatalogRevision.bump()  # update() sends no signal
     html = client.get(reverse("catalog:detail", args=["mml-book"])).content.decode()
-    assert "No resource lists this one as a prerequisite." in html
+    assert deep_learning not in opens_block(html)
 
 
 def test_an_unknown_slug_gets_a_friendly_404(client, shipped_catalog):
@@ -188,6 +212,98 @@ def test_an_unknown_slug_gets_a_friendly_404(client, shipped_catalog):
 
 def test_the_detail_refuses_post(client, shipped_catalog):
     assert client.post(reverse("catalog:detail", args=["mml-book"])).status_code == 405
+
+
+def test_the_detail_answers_head(client, shipped_catalog):
+    response = client.head(reverse("catalog:detail", args=["mml-book"]))
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_the_detail_lists_its_active_sections_in_order(client, db):
+    catalog = make_catalog(6)
+    add_sections(catalog, per=3)
+    Section.objects.filter(slug="resource-4-part-2").update(retired=True)
+    response = client.get(reverse("catalog:detail", args=["resource-4"]))
+    html = response.content.decode()
+    block = html[html.index('id="sections-heading"') : html.index('id="prereq-heading"')]
+    assert [section.slug for section in response.context["sections"]] == [
+        "resource-4-part-1",
+        "resource-4-part-3",
+    ]
+    assert "Part 2 of Resource 4" not in block
+    assert block.index("Part 1 of Resource 4") < block.index("Part 3 of Resource 4")
+    # Its position, hours, own address when it has one, and the topics it teaches.
+    assert '<span class="section-position">3.</span>' in block
+    assert 'href="https://example.com/resource-4/1"' in block
+    assert "https://example.com/resource-4/3" not in block
+    first = Section.objects.get(slug="resource-4-part-1")
+    assert f"about {first.hours.normalize()} h" in block
+    for topic in first.topics.all():
+        assert f'<a href="{reverse("topics:detail", args=[topic.slug])}">{topic.name}</a>' in block
+
+
+def test_a_resource_without_sections_has_no_sections_heading(client, db):
+    make_catalog(3)
+    html = client.get(reverse("catalog:detail", args=["resource-1"])).content.decode()
+    assert 'id="sections-heading"' not in html
+
+
+def test_what_it_opens_is_what_builds_on_a_topic_it_teaches(client, db):
+    catalog = make_catalog(6)
+    topics = {topic.slug: topic for topic in catalog["topics"]}
+    rows = {row.slug: row for row in catalog["resources"]}
+    for row in rows.values():
+        row.topics.clear()
+    rows["resource-0"].topics.set([topics["topic-1"]])
+    rows["resource-1"].assumes.set([topics["topic-1"]])  # assumes what it teaches: opened
+    rows["resource-2"].topics.set([topics["topic-2"]])  # teaches a topic resting on it: opened
+    topics["topic-2"].requires.add(topics["topic-1"])
+    rows["resource-3"].topics.set([topics["topic-1"], topics["topic-2"]])  # teaches both itself: not
+    section = Section.objects.create(
+        slug="r4-1", resource=rows["resource-4"], position=1, title="One", hours=1
+    )
+    section.assumes.add(topics["topic-1"])  # a section assumes it: opened
+    response = client.get(reverse("catalog:detail", args=["resource-0"]))
+    assert [item.slug for item in response.context["opens"]] == ["resource-1", "resource-4", "resource-2"]
+    html = response.content.decode()
+    assert "Resources that build on a topic this one teaches." in opens_block(html)
+    assert f'href="{reverse("catalog:detail", args=["resource-3"])}"' not in opens_block(html)
+
+
+def test_it_says_what_it_assumes_linking_to_topic_pages(client, db):
+    catalog = make_catalog(3)
+    resource, topics = catalog["resources"][0], catalog["topics"]
+    resource.assumes.set([topics[7]])
+    section = Section.objects.create(slug="r0-1", resource=resource, position=1, title="One", hours=1)
+    section.assumes.add(topics[8])
+    retired = Section.objects.create(
+        slug="r0-2", resource=resource, position=2, title="Two", hours=1, retired=True
+    )
+    retired.assumes.add(topics[9])
+    html = client.get(resource.get_absolute_url()).content.decode()
+    block = html[html.index('id="assumes-heading"') : html.index('id="unlocks-heading"')]
+    for topic in topics[7:9]:
+        assert f'<a href="{reverse("topics:detail", args=[topic.slug])}">{topic.name}</a>' in block
+    assert topics[9].name not in block
+
+
+def test_a_retired_topic_gets_no_chip(client, db):
+    catalog = make_catalog(3)
+    Topic.objects.filter(pk=catalog["topics"][0].pk).update(retired=True)
+    html = client.get(catalog["resources"][0].get_absolute_url()).content.decode()
+    assert reverse("topics:detail", args=["topic-0"]) not in html
+
+
+def test_signed_out_the_detail_offers_sign_in_and_sign_up(client, shipped_catalog):
+    address = reverse("catalog:detail", args=["mml-book"])
+    html = client.get(address).content.decode()
+    box = html[
+        html.index('class="panel tracking"') : html.index("</section>", html.index('class="panel tracking"'))
+    ]
+    assert f'href="{reverse("login")}?next=/catalog/mml-book/">Sign in</a>' in box
+    assert f'href="{reverse("signup")}?next=/catalog/mml-book/">sign up</a>' in box
+    assert "section by section" in box
+    assert "Back to my path" not in html
 
 
 @pytest.mark.parametrize("size", [30, 300])
@@ -205,11 +321,18 @@ def test_the_list_has_a_query_budget(client, django_assert_max_num_queries, size
 
 @pytest.mark.parametrize("size", [30, 300])
 def test_the_detail_has_a_query_budget(client, django_assert_max_num_queries, size):
-    make_catalog(size)
-    with django_assert_max_num_queries(5):
-        response = client.get(reverse("catalog:detail", args=[f"resource-{size - 7}"]))
+    catalog = make_catalog(size)
+    add_sections(catalog)
+    address = reverse("catalog:detail", args=[f"resource-{size - 7}"])
+    # The resource, its topics, sources, prerequisites, sections and their topics, what it
+    # assumes, the catalog revision; and, once per revision, what every resource needs (6).
+    with django_assert_max_num_queries(14):
+        response = client.get(address)
     assert response.status_code == 200
     assert len(response.context["resource"].prerequisites.all()) >= 1
+    assert len(response.context["sections"]) == 2 and response.context["opens"]
+    with django_assert_max_num_queries(8):
+        client.get(address)
 
 
 def card_slugs(response) -> list[str]:

@@ -91,6 +91,8 @@ def change_form(resource: Resource, **overrides) -> dict:
         "sources": [source.pk for source in resource.sources.all()],
         "prerequisite_links-TOTAL_FORMS": "0",
         "prerequisite_links-INITIAL_FORMS": "0",
+        "sections-TOTAL_FORMS": "0",
+        "sections-INITIAL_FORMS": "0",
         "prerequisite_links-MIN_NUM_FORMS": "0",
         "prerequisite_links-MAX_NUM_FORMS": "1000",
     }

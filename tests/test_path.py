@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from catalog.models import Resource
 from mlpath.progress.models import PathSettings, Progress, StatusChange
-from tests.factories import make_catalog
+from tests.factories import make_catalog, make_plan_catalog
 
 pytestmark = pytest.mark.django_db
 PATH = reverse("progress:path")
@@ -53,95 +53,206 @@ def test_it_requires_sign_in(client):
     assert response["Location"] == f"{reverse('login')}?next={PATH}"
 
 
-def test_it_recommends_programming_first_and_says_why(client, alice, shipped_catalog):
+def section_url(slug):
+    return reverse("progress:set_section_status", args=[slug])
+
+
+def block_of(html: str, section_id: str) -> str:
+    match = re.search(rf'<section id="{section_id}".*?</section>', html, re.S)
+    assert match, f"no #{section_id} block"
+    return match.group(0)
+
+
+def plan_steps(html: str) -> list[str]:
+    return re.findall(r'<li><a href="/catalog/[^"]+/">([^<]+)</a>', block_of(html, "plan"))
+
+
+@pytest.fixture
+def planned(db):
+    return make_plan_catalog()
+
+
+def test_it_recommends_programming_first_and_says_why(client, alice, planned):
     response = client.get(PATH)
     assert response.status_code == 200
     block = next_block(response)
-    assert "Learn Python: Full Course for Beginners" in block
-    assert "freeCodeCamp" in block
-    assert "Programming is the first stage of your path" in block
-    for label in ("Start", "Mark done", "Skip"):
-        assert f">{label}</button>" in block
+    assert "Python course" in block
+    assert "Your goal is the whole path: programming, a first project, then the four pillars" in block
+    assert "it teaches Python" in block
+    # The main action has the weight; "I have done it" and "Not for me" are quieter.
+    assert re.search(r'<button[^>]*value="in_progress" class="primary">Start</button>', block)
+    assert re.search(r'<button[^>]*value="done">I have done it</button>', block)
+    assert re.search(r'<button[^>]*value="skipped" class="link-button">Not for me', block)
 
 
-def test_it_shows_stage_and_pillar_bars_weighted_by_hours(client, alice, shipped_catalog):
-    Progress.change(alice, Resource.objects.get(slug="fcc-python-basics"), "done")
+def test_the_plan_follows_the_threads_order_and_teaches_each_topic_once(client, alice, planned):
     html = client.get(PATH).content.decode()
-    # 4 stages and 5 pillars, as native progress bars with their percentage.
-    assert html.count("<progress") == 9
-    assert re.search(r'id="stage-label-programming".*?<progress max="100" value="44"', html, re.S)
-    assert "weighted by estimated hours" in html
+    # Programming, one first project, then the pillars: the two-topic video rather than
+    # the book's two chapters.
+    assert plan_steps(html) == ["First project", "Linear algebra video", "Chance site"]
+    eta = block_of(html, "eta")
+    assert "27 hours at 6 hours a week" in eta
+    assert "27 of the catalog&#x27;s 47 hours" in eta or "27 of the catalog's 47 hours" in eta
 
 
-def test_it_shows_what_finishing_the_next_resource_opens(client, alice, shipped_catalog):
+def test_it_shows_bars_by_topics_covered(client, alice, planned):
+    Progress.change(alice, planned["resources"]["py"], "done")
+    html = client.get(PATH).content.decode()
+    stages = block_of(html, "stage-bars")
+    assert re.search(r'id="stage-label-programming".*?<progress max="1" value="1"', stages, re.S)
+    assert "1 of 1 topic" in stages
+    pillars = block_of(html, "pillar-bars")
+    assert "0 of 2 topics" in pillars and "0 of 1 topic" in pillars
+    assert "25% of your goal" in stages  # 1 of 4 topics (the project's own topic is not a goal topic)
+
+
+def test_skipping_never_covers_a_topic_and_offers_the_next_best(client, alice, planned):
+    Progress.change(alice, planned["resources"]["video"], "skipped")
+    html = client.get(PATH).content.decode()
+    # The book's two chapters take the video's place, and nothing counts as learned.
+    assert plan_steps(html) == ["First project", "Chance site", "1. Vectors", "2. Matrices"]
+    assert "0 of 2 topics" in block_of(html, "pillar-bars")
+
+
+def test_finishing_every_section_finishes_the_resource(client, alice, planned):
+    Progress.change(alice, planned["resources"]["video"], "skipped")
+    for section in planned["sections"]:
+        client.post(section_url(section.slug), {"status": "done"})
+    html = client.get(PATH).content.decode()
+    assert "2 of 2 topics" in block_of(html, "pillar-bars")
+    assert plan_steps(html) == ["First project", "Chance site"]
+
+
+def test_marking_a_resource_done_covers_its_sections(client, alice, planned):
+    Progress.change(alice, planned["resources"]["book"], "done")
+    html = client.get(PATH).content.decode()
+    assert "2 of 2 topics" in block_of(html, "pillar-bars")
+    assert "Linear algebra video" not in html
+
+
+def test_a_topic_goal_holds_only_what_it_needs(client, alice, planned):
+    PathSettings.objects.create(user=alice, goal_kind="topic", goal_slug="matrices")
+    html = client.get(PATH).content.decode()
+    assert "Your goal: <strong>Matrices</strong>" in html
+    assert "Linear algebra video" in next_block(client.get(PATH))
+    assert plan_steps(html) == []
+    assert "5 hours at 6 hours a week" in block_of(html, "eta")
+
+
+def test_a_project_goal_plans_what_the_project_assumes_then_the_project(client, alice, planned):
+    PathSettings.objects.create(user=alice, goal_kind="project", goal_slug="first-project")
+    html = client.get(PATH).content.decode()
+    assert "Python course" in next_block(client.get(PATH))
+    assert plan_steps(html) == ["First project"]
+
+
+def test_known_topics_are_never_planned(client, alice, planned):
+    PathSettings.objects.create(user=alice, known_topics=["python", "vectors", "matrices"])
+    html = client.get(PATH).content.decode()
+    assert "First project" in next_block(client.get(PATH))
+    assert plan_steps(html) == ["Chance site"]
+
+
+def test_it_shows_what_finishing_the_next_step_opens(client, alice, planned):
     block = next_block(client.get(PATH))
     assert "Finishing it opens" in block
-    assert "Intermediate Python Programming Course" in block
+    assert "First project" in block
 
 
-def test_it_lists_resources_in_progress(client, alice, shipped_catalog):
-    Progress.change(alice, Resource.objects.get(slug="seeing-theory"), "in_progress")
-    response = client.get(PATH)
-    html = response.content.decode()
-    in_progress = re.search(r'<section id="in-progress".*?</section>', html, re.S).group(0)
-    assert "Seeing Theory" in in_progress
-    # In progress comes first, even from a later stage.
-    assert "Seeing Theory" in next_block(response)
-
-
-def test_it_projects_a_finishing_date_from_the_learners_pace(client, alice, shipped_catalog):
-    PathSettings.objects.create(user=alice, hours_per_week=10)
-    total = sum(float(r.hours) for r in Resource.objects.all())
+def test_a_unit_in_progress_is_the_next_step_and_is_not_listed_twice(client, alice, planned):
+    Progress.change(alice, planned["resources"]["py"], "in_progress")
     html = client.get(PATH).content.decode()
-    eta = re.search(r'<section id="eta".*?</section>', html, re.S).group(0)
-    assert f"{round(total)} hours at 10 hours a week" in eta
-    assert f"about {-(-int(total) // 10)} weeks" in eta
+    block = next_block(client.get(PATH))
+    assert "Python course" in block
+    assert "you have already started it" in block.lower()
+    # Its main action is now "Mark done"; Start is gone.
+    assert re.search(r'value="done" class="primary">Mark done</button>', block)
+    assert 'value="in_progress"' not in block.split("Or instead")[0]
+    assert "Python course" not in block_of(html, "in-progress")
 
 
-def test_it_says_when_the_path_is_finished(client, alice, shipped_catalog):
-    for resource in Resource.objects.all():
+def test_starting_an_alternative_puts_it_in_the_plan_instead(client, alice, planned):
+    Progress.change(alice, planned["resources"]["py"], "done")
+    Progress.change(alice, planned["resources"]["project"], "done")
+    block = next_block(client.get(PATH))
+    assert "Linear algebra video" in block
+    client.post(section_url("la-book-1"), {"status": "in_progress"})
+    html = client.get(PATH).content.decode()
+    steps = [next_block(client.get(PATH)), *plan_steps(html)]
+    assert "1. Vectors" in steps[0]
+    assert "Linear algebra video" not in html.split('id="plan"')[0].split("Or instead")[0]
+
+
+def test_it_projects_a_finishing_date_from_the_learners_pace(client, alice, planned):
+    PathSettings.objects.create(user=alice, hours_per_week=10)
+    eta = block_of(client.get(PATH).content.decode(), "eta")
+    assert "27 hours at 10 hours a week" in eta
+    assert "about 3 weeks" in eta
+    # Time left per stage adds up to the total.
+    assert re.findall(r"<li>(\w+): (\d+) h</li>", eta) == [
+        ("Programming", "8"),
+        ("Projects", "10"),
+        ("Mathematics", "9"),
+    ]
+
+
+def test_it_says_when_the_goal_is_reached(client, alice, planned):
+    for resource in planned["resources"].values():
         Progress.change(alice, resource, "done")
     block = next_block(client.get(PATH))
-    assert "You have finished the path" in block
-    assert "Deep Learning" in block
-    assert "Grokking Deep Learning" in block
+    assert "You have reached your goal" in block
 
 
-def test_marking_done_under_htmx_returns_only_the_fragments(client, alice, shipped_catalog):
-    response = client.post(status_url("fcc-python-basics"), {"status": "done"}, headers=HTMX_PATH)
+def test_marking_done_under_htmx_returns_only_the_fragments(client, alice, planned):
+    response = client.post(status_url("py-course"), {"status": "done"}, headers=HTMX_PATH)
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html
     assert html.lstrip().startswith('<section id="next-resource"')
-    # Done moves the bars and the time left; the in-progress list had nothing to lose.
-    for block in ("stage-bars", "pillar-bars", "eta"):
+    for block in ("stage-bars", "pillar-bars", "eta", "in-progress", "plan"):
         assert f'id="{block}"' in html
-    assert 'id="in-progress"' not in html
-    assert html.count('hx-swap-oob="true"') == 3
-    assert "Intermediate Python Programming Course" in next_block(response)
-    assert "Undo" in next_block(response)
-    assert statuses(alice) == {"fcc-python-basics": "done"}
+    assert html.count('hx-swap-oob="true"') == 5
+    block = next_block(response)
+    assert "First project" in block
+    assert "Undo" in block
+    # Focus moves to the new next step, and the change is announced.
+    assert re.search(r'<h2 id="next-heading" tabindex="-1" autofocus>', block)
+    assert "You marked “Python course” done. Next: First project." in html
+    assert statuses(alice) == {"py-course": "done"}
 
 
-def test_a_click_re_sends_only_the_sections_it_moved(client, alice, shipped_catalog):
-    def sections(status):
-        html = client.post(status_url("fcc-python-basics"), {"status": status}, headers=HTMX_PATH).content
-        return {
-            block
-            for block in ("stage-bars", "pillar-bars", "eta", "in-progress")
-            if f'id="{block}"'.encode() in html
-        }
+def test_a_section_click_on_the_path_answers_with_the_new_plan(client, alice, planned):
+    Progress.change(alice, planned["resources"]["video"], "skipped")
+    response = client.post(section_url("la-book-1"), {"status": "done"}, headers=HTMX_PATH)
+    assert response.status_code == 200
+    assert "1 of 2 topics" in block_of(response.content.decode(), "pillar-bars")
+    change = StatusChange.objects.latest_for(alice)
+    assert change.section.slug == "la-book-1" and change.to_status == "done"
 
-    # Starting changes no bar, only the in-progress list.
-    assert sections("in_progress") == {"in-progress"}
-    # Finishing it moves both.
-    assert sections("done") == {"stage-bars", "pillar-bars", "eta", "in-progress"}
-    # Done to skipped: still covered, so nothing but the recommendation moves.
-    assert sections("skipped") == set()
-    # Back to not started uncovers it.
-    assert sections("not_started") == {"stage-bars", "pillar-bars", "eta"}
-    # A repeated click changes nothing and re-sends everything, mending a stale tab.
-    assert sections("not_started") == {"stage-bars", "pillar-bars", "eta", "in-progress"}
+
+def test_undo_twice_does_not_redo_the_change(client, alice, planned):
+    client.post(status_url("py-course"), {"status": "done"}, headers=HTMX_PATH)
+    done = StatusChange.objects.latest_for(alice)
+    answer = next_block(client.post(status_url("py-course"), {"undo": done.pk}, headers=HTMX_PATH))
+    assert statuses(alice) == {"py-course": "not_started"}
+    # The undo is not itself offered for undoing.
+    assert 'name="undo"' not in answer
+    again = client.post(status_url("py-course"), {"undo": done.pk}, headers=HTMX_PATH)
+    assert again.status_code == 200
+    assert "That change cannot be undone" in next_block(again)
+    assert statuses(alice) == {"py-course": "not_started"}
+
+
+def test_a_stale_undo_shows_its_reason_in_place(client, alice, planned):
+    client.post(status_url("py-course"), {"status": "done"})
+    done = StatusChange.objects.latest_for(alice)
+    client.post(status_url("chance-site"), {"status": "done"})
+    response = client.post(status_url("py-course"), {"undo": done.pk}, headers=HTMX_PATH)
+    assert response.status_code == 200
+    block = next_block(response)
+    assert block.count("<section") == 1  # the path's own block, not an error page inside it
+    assert "That change cannot be undone: a newer change has been made since. Nothing was changed." in block
+    assert statuses(alice)["py-course"] == "done"
 
 
 def test_a_click_works_on_the_header_token_that_htmx_sends(alice, shipped_catalog):
@@ -337,11 +448,12 @@ def test_the_path_page_has_a_fixed_query_budget(
     client, django_assert_max_num_queries, resources, progress_rows
 ):
     client.force_login(_sized(resources, progress_rows))
-    # The first request builds this process's catalog index. Then: the session, the user,
-    # the catalog's revision, the learner's settings, statuses and latest change.
-    with django_assert_max_num_queries(12):
+    # The first request builds this process's plan index (ten queries) and the learner's plan
+    # (settings, resource and section statuses). Then, with the plan kept in the cache: the
+    # session, the user, the catalog's revision, the learner's stamp and latest change.
+    with django_assert_max_num_queries(19):
         assert client.get(PATH).status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         response = client.get(PATH)
     assert response.status_code == 200
     assert "Why this" in response.content.decode()
@@ -354,13 +466,14 @@ def test_the_status_post_has_a_fixed_query_budget(
     client.force_login(_sized(resources, progress_rows))
     slug = Resource.objects.order_by("-id").first().slug
     # The first click also builds the catalog index and signs the session in Django's way.
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(28):
         response = client.post(status_url(slug), {"status": "in_progress"}, headers=HTMX_PATH)
     assert response.status_code == 200
     # Then: session, user, resource, the locked read, update, history row and stamp (with
-    # the savepoint around them), and the path's three reads. Nothing is written to the
-    # learner's study groups: their dashboards notice the stamp.
-    with django_assert_max_num_queries(12):
+    # the savepoint around them), and the plan's five reads (revision, stamp, settings, resource
+    # and section statuses: the stamp moved, so the plan is computed again). Nothing is
+    # written to the learner's study groups: their dashboards notice the stamp.
+    with django_assert_max_num_queries(14):
         response = client.post(status_url(slug), {"status": "done"}, headers=HTMX_PATH)
     assert response.status_code == 200
 

@@ -22,10 +22,9 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, f"Welcome, {user.username}. Here is your path; set your own order any time."
-        )
-        return redirect(next_url(request, reverse("progress:path")))
+        messages.success(request, f"Welcome, {user.username}. Your account is ready.")
+        # Where they were going (an invite's link) wins; otherwise a few questions first.
+        return redirect(next_url(request, reverse("progress:welcome")))
     return render(request, "registration/signup.html", {"form": form, "next": next_url(request, "")})
 
 

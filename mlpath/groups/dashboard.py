@@ -1,8 +1,9 @@
 """A study group's progress as pure functions: one row per member, counts per resource,
 averages per pillar, the stuck rule, sorting, and CSV cells that spreadsheets cannot run.
 
-Each member's numbers come from the same `ranking` rules as their own path page, so
-an organizer never sees a figure the member would not recognise.
+Each member's numbers come from their own plan (the same `coverage` rules and `planner` as
+their path page): topics covered, each counted once, so an organizer never sees a figure the
+member would not recognise, and the overall share is always a mix of the bars beside it.
 """
 
 import re
@@ -11,10 +12,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from mlpath.progress import ranking
-from mlpath.progress.index import DONE, IN_PROGRESS, SKIPPED, Item, Learner, PathIndex
+from mlpath.progress.coverage import PlanIndex, ResourceFacts, bars
+from mlpath.progress.index import DONE, IN_PROGRESS, SKIPPED
+from mlpath.progress.path import LearnerPlan
 
-NO_PROGRESS = Learner()
+# The column for the goal's topics outside the pillars: Python, and what projects teach. With
+# it, the overall share is a mix of the columns shown, never 1% beside bars that all say 0%.
+PRACTICE = "practice"
+PRACTICE_NAME = "Programming and projects"
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class Member:
     role: str
     joined_at: datetime
     last_activity: datetime | None
-    learner: Learner
+    plan: LearnerPlan | None = None  # left out of the kept rows: only the numbers are kept
 
 
 class Named(NamedTuple):
@@ -71,25 +76,43 @@ def is_stuck(member: Member, *, finished: bool, now: datetime, after_days: int) 
     return now - since >= timedelta(days=after_days)
 
 
+def columns(index: PlanIndex) -> tuple[str, ...]:
+    """The dashboard's bar columns: programming and projects, then each pillar."""
+    return (PRACTICE, *index.pillars)
+
+
 def member_rows(
-    index: PathIndex, members: Iterable[Member], *, now: datetime, stuck_after_days: int
+    index: PlanIndex, members: Iterable[Member], *, now: datetime, stuck_after_days: int
 ) -> list[Row]:
-    """One row per member. The row keeps who the member is but not their statuses, so a
-    group's rows stay small enough to cache."""
+    """One row per member. The row keeps who the member is but not their plan, so a group's
+    rows stay small enough to cache."""
     rows = []
     for member in members:
-        path = ranking.build_path(index, member.learner, limit=1)
-        current = path.next.item if path.next else None
+        learner_plan = member.plan
+        plan = learner_plan.plan
+        _stages, pillar_bars, overall = bars(index, plan, learner_plan.stage_order)
+        practice = [topic for topic in plan.goal_topics if not index.curriculum.pillar.get(topic)]
+        covered = sum(1 for topic in practice if topic in plan.covered)
+        pillars = ((PRACTICE, (100 * covered) // len(practice) if practice else 100),)
+        pillars += tuple((bar.slug, bar.percent) for bar in pillar_bars)
+        started = [step for step in plan.steps if step.unit.key in learner_plan.knowledge.in_progress]
+        step = started[0] if started else plan.next
+        current = None
+        if step is not None:
+            facts = index.resources[step.unit.resource]
+            section = index.sections.get(step.unit.key)
+            title = f"{facts.title}, {section.position}. {section.title}" if section else facts.title
+            current = Named(facts.slug, title)
+        finished = not plan.steps
         rows.append(
             Row(
-                member=replace(member, learner=NO_PROGRESS),
-                pillars=tuple((bar.slug, bar.percent) for bar in path.pillars),
-                overall=path.overall.percent,
-                current=Named(current.slug, current.title) if current else None,
-                current_in_progress=bool(current)
-                and member.learner.statuses.get(current.slug) == IN_PROGRESS,
-                finished=path.finished,
-                stuck=is_stuck(member, finished=path.finished, now=now, after_days=stuck_after_days),
+                member=replace(member, plan=None),
+                pillars=pillars,
+                overall=overall.percent if overall.total else 100,
+                current=current,
+                current_in_progress=bool(started),
+                finished=finished,
+                stuck=is_stuck(member, finished=finished, now=now, after_days=stuck_after_days),
             )
         )
     return rows
@@ -105,21 +128,23 @@ def flag_stuck(rows: Iterable[Row], *, now: datetime, after_days: int) -> list[R
     return flagged
 
 
-def resource_counts(items: Sequence[Item], members: Iterable[Member]) -> list[ResourceCount]:
-    """How many members are done with, in the middle of, or skipped each resource."""
-    tally: dict[str, dict[str, int]] = {item.slug: {} for item in items}
+def resource_counts(resources: Iterable[ResourceFacts], members: Iterable[Member]) -> list[ResourceCount]:
+    """How many members are done with, in the middle of, or skipped each resource (its status
+    as the member sees it: finishing every section finishes it)."""
+    resources = list(resources)
+    tally: dict[str, dict[str, int]] = {facts.slug: {} for facts in resources}
     for member in members:
-        for slug, status in member.learner.statuses.items():
+        for slug, status in member.plan.statuses.resources.items():
             if slug in tally:
                 tally[slug][status] = tally[slug].get(status, 0) + 1
     return [
         ResourceCount(
-            Named(item.slug, item.title),
-            done=tally[item.slug].get(DONE, 0),
-            in_progress=tally[item.slug].get(IN_PROGRESS, 0),
-            skipped=tally[item.slug].get(SKIPPED, 0),
+            Named(facts.slug, facts.title),
+            done=tally[facts.slug].get(DONE, 0),
+            in_progress=tally[facts.slug].get(IN_PROGRESS, 0),
+            skipped=tally[facts.slug].get(SKIPPED, 0),
         )
-        for item in items
+        for facts in resources
     ]
 
 

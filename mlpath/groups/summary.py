@@ -9,9 +9,9 @@ from django.core.cache import cache
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from mlpath.progress.index import PathIndex
-from mlpath.progress.models import LearnerStamp, PathSettings, Progress, StatusChange
-from mlpath.progress.path import current_index_with_token, learner_of
+from mlpath.progress.coverage import PlanIndex
+from mlpath.progress.models import LearnerStamp, PathSettings, Progress, SectionProgress, StatusChange
+from mlpath.progress.path import current_plan_index, learner_plan, plan_key
 
 from . import dashboard
 
@@ -22,24 +22,50 @@ KEPT_SECONDS = 3600
 COUNTS_SHOWN = 20
 
 
-def load_members(group, index: PathIndex) -> list[dashboard.Member]:
-    """Each member as plain data, in name order.
+def load_members(group, index: PlanIndex, token: str) -> list[dashboard.Member]:
+    """Each member as plain data with their plan, in name order.
 
-    Four queries: memberships (users attached), statuses, path settings and last activity.
-    Every per-member query joins through the membership table instead of sending hundreds
-    of ids.
+    Each member's plan is the one their own path page keeps in the cache (same key), so
+    after one member's click only that member's plan is computed again. Six queries at most:
+    memberships (users attached), stamps, last activity, then for the members whose plan was
+    not kept their statuses, section statuses and path settings. Every per-member query joins
+    through the membership table instead of sending hundreds of ids.
     """
-    memberships = (
+    memberships = list(
         group.memberships.select_related("user")
         .only("id", "role", "joined_at", "user_id", "user__username", "group_id")
         .order_by("user__username")
     )
     in_group = {"user__memberships__group": group}
-    statuses: dict[int, dict[int, str]] = {}
-    progress = Progress.objects.filter(**in_group).exclude(status="not_started")
-    for user_id, resource_id, status in progress.values_list("user_id", "resource_id", "status"):
-        statuses.setdefault(user_id, {})[resource_id] = status
-    path_settings = {row.user_id: row for row in PathSettings.objects.filter(**in_group)}
+    stamps = dict(LearnerStamp.objects.filter(**in_group).values_list("user_id", "version"))
+    keys = {m.user_id: plan_key(m.user_id, stamps.get(m.user_id, 0), token) for m in memberships}
+    plans = {}
+    if token:
+        kept = cache.get_many(list(keys.values()))
+        plans = {user_id: kept[key] for user_id, key in keys.items() if key in kept}
+    missing = [m.user_id for m in memberships if m.user_id not in plans]
+    if missing:
+        statuses: dict[int, dict[int, str]] = {}
+        progress = Progress.objects.filter(**in_group).exclude(status="not_started")
+        for user_id, resource_id, status in progress.values_list("user_id", "resource_id", "status"):
+            statuses.setdefault(user_id, {})[resource_id] = status
+        section_statuses: dict[int, dict[int, str]] = {}
+        sections = SectionProgress.objects.filter(**in_group).exclude(status="not_started")
+        for user_id, section_id, status in sections.values_list("user_id", "section_id", "status"):
+            section_statuses.setdefault(user_id, {})[section_id] = status
+        path_settings = {row.user_id: row for row in PathSettings.objects.filter(**in_group)}
+        fresh = {
+            user_id: learner_plan(
+                index,
+                path_settings.get(user_id) or PathSettings(user_id=user_id),
+                statuses.get(user_id, {}),
+                section_statuses.get(user_id, {}),
+            )
+            for user_id in missing
+        }
+        if token:
+            cache.set_many({keys[user_id]: plan for user_id, plan in fresh.items()}, KEPT_SECONDS)
+        plans.update(fresh)
     last_activity = dict(
         StatusChange.objects.filter(**in_group)
         .values("user_id")
@@ -53,11 +79,7 @@ def load_members(group, index: PathIndex) -> list[dashboard.Member]:
             role=membership.role,
             joined_at=membership.joined_at,
             last_activity=last_activity.get(membership.user_id),
-            learner=learner_of(
-                index,
-                statuses.get(membership.user_id, {}),
-                path_settings.get(membership.user_id) or PathSettings(user_id=membership.user_id),
-            ),
+            plan=plans[membership.user_id],
         )
         for membership in memberships
     ]
@@ -67,13 +89,21 @@ def load_members(group, index: PathIndex) -> list[dashboard.Member]:
 class GroupSummary:
     """Everything the dashboard, the CSV and the group page show, as plain data."""
 
-    index: PathIndex
+    index: PlanIndex
     rows: list[dashboard.Row]  # name order, stuck flags as of now
     averages: list[dashboard.Average]
     overall: int
     counts: list[dashboard.ResourceCount]  # the COUNTS_SHOWN busiest touched resources
     touched_count: int  # how many resources anyone in the group has touched
     key: str  # moves with the group, its members' data and the catalog ("" if not kept)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return dashboard.columns(self.index)
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {**self.index.names, dashboard.PRACTICE: dashboard.PRACTICE_NAME}
 
     @property
     def stuck_count(self) -> int:
@@ -94,13 +124,13 @@ def member_stamps(group) -> int:
     return stamps["total"] or 0
 
 
-def _compute(group, index: PathIndex) -> tuple:
-    members = load_members(group, index)
+def _compute(group, index: PlanIndex, token: str) -> tuple:
+    members = load_members(group, index, token)
     rows = dashboard.member_rows(
         index, members, now=timezone.now(), stuck_after_days=settings.STUCK_AFTER_DAYS
     )
-    pillar_averages, overall = dashboard.averages(rows, index.pillars)
-    counts = dashboard.touched_first(dashboard.resource_counts(index.items, members))
+    pillar_averages, overall = dashboard.averages(rows, dashboard.columns(index))
+    counts = dashboard.touched_first(dashboard.resource_counts(index.resources.values(), members))
     return rows, pillar_averages, overall, counts[:COUNTS_SHOWN], len(counts)
 
 
@@ -114,11 +144,11 @@ def group_summary(group) -> GroupSummary:
     they are: an entry may hold data newer than its key (harmless) but never older.
     """
     stamps = member_stamps(group)
-    token, index = current_index_with_token()
+    token, index = current_plan_index()
     key = f"group-summary:{group.pk}:{group.revision}:{stamps}:{token}" if token else ""
     computed = cache.get(key) if key else None
     if computed is None:
-        computed = _compute(group, index)
+        computed = _compute(group, index, token)
         if key:  # no token: the catalog may be mid-change, so the result is good for now only
             cache.set(key, computed, KEPT_SECONDS)
     rows, pillar_averages, overall, counts, touched = computed

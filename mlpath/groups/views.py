@@ -104,7 +104,7 @@ def group_detail(request, slug):
         "membership": membership,
         "memberships": memberships,
         "organizer_count": sum(m.is_organizer for m in memberships),
-        "averages": _named(summary.averages, summary.index.names),
+        "averages": _named(summary.averages, summary.names),
         "overall": summary.overall,
         "invite_url": request.build_absolute_uri(reverse("groups:join", args=[group.invite_code]))
         if membership.is_organizer
@@ -122,7 +122,7 @@ def group_dashboard(request, slug):
     form = DashboardForm(request.GET)
     sort, stuck_only = form.options()
     summary = group_summary(group)
-    index = summary.index
+    columns, names = summary.columns, summary.names
     shown = summary.sorted_rows(sort, stuck_only=stuck_only)
     requested = request.GET.get("page")
     paginator = Paginator(shown, MEMBERS_PER_PAGE)
@@ -130,7 +130,7 @@ def group_dashboard(request, slug):
     base = reverse("groups:dashboard", args=[group.slug])
     context = {
         "group": group,
-        "rows": [_member_entry(row, index.pillars) for row in page.object_list],
+        "rows": [_member_entry(row, columns) for row in page.object_list],
         "page": page,
         "page_links": _page_links(base, page, sort, stuck_only),
         "page_notice": _page_notice(requested, page),
@@ -140,9 +140,9 @@ def group_dashboard(request, slug):
         "sort": sort,
         "stuck_only": stuck_only,
         "sort_links": _sort_links(base, sort, stuck_only, page.number),
-        "pillar_names": [index.names.get(slug, slug) for slug in index.pillars],
-        "averages": _named(summary.averages, index.names),
-        "chart": _chart(summary.averages, index.names),
+        "pillar_names": [names.get(slug, slug) for slug in columns],
+        "averages": _named(summary.averages, names),
+        "chart": _chart(summary.averages, names),
         "overall": summary.overall,
         "counts": summary.counts,
         "touched_count": summary.touched_count,
@@ -235,12 +235,12 @@ def _page_notice(requested: str | None, page) -> str:
 def group_csv(request, slug):
     group = _get_group_for_organizer(request, slug)
     summary = group_summary(group)
-    index, rows = summary.index, summary.sorted_rows("name")
+    columns, names, rows = summary.columns, summary.names, summary.sorted_rows("name")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{group.slug}-progress.csv"'
     # Every field quoted, so a spreadsheet splitting on ";" or tabs still keeps a cell whole (OWASP).
     writer = csv.writer(response, quoting=csv.QUOTE_ALL)
-    pillar_names = [dashboard.csv_cell(index.names.get(slug, slug)) for slug in index.pillars]
+    pillar_names = [dashboard.csv_cell(names.get(slug, slug)) for slug in columns]
     writer.writerow(["group", "member", *pillar_names, "overall", "last activity", "stuck"])
     for row in rows:
         by_pillar = dashboard.per_member_pillar(row)
@@ -249,7 +249,7 @@ def group_csv(request, slug):
             [
                 dashboard.csv_cell(group.name),
                 dashboard.csv_cell(row.member.name),
-                *[by_pillar.get(slug, "") for slug in index.pillars],
+                *[by_pillar.get(slug, "") for slug in columns],
                 row.overall,
                 timezone.localtime(last).date().isoformat() if last else "",
                 "yes" if row.stuck else "no",

@@ -1,6 +1,6 @@
 """Everything mlpath holds about one learner, as plain JSON-ready data."""
 
-from .models import PathSettings, Progress, StatusChange
+from .models import PathSettings, Progress, SectionProgress, StatusChange
 
 
 def _when(value):
@@ -10,7 +10,17 @@ def _when(value):
 def export_data(user, *, now) -> dict:
     path_settings = PathSettings.objects.filter(user=user).first()
     progress = Progress.objects.filter(user=user).select_related("resource").order_by("resource__slug")
-    history = StatusChange.objects.filter(user=user).select_related("resource").order_by("changed_at", "id")
+    sections = (
+        SectionProgress.objects.filter(user=user)
+        .select_related("section__resource")
+        .order_by("section__resource__slug", "section__position")
+    )
+    history = (
+        StatusChange.objects.filter(user=user)
+        .select_related("resource", "section")
+        .order_by("changed_at", "id")
+    )
+    saved = path_settings or PathSettings(user=user)
     return {
         "format": "mlpath-export-1",
         "exported_at": _when(now),
@@ -21,6 +31,11 @@ def export_data(user, *, now) -> dict:
             "hours_per_week": float(
                 path_settings.hours_per_week if path_settings else PathSettings.DEFAULT_HOURS_PER_WEEK
             ),
+            "known_topics": list(saved.known_topics or []),
+            "goal": {"kind": saved.goal_kind, "target": saved.goal_slug},
+            "level": saved.level,
+            "preferred_kinds": list(saved.preferred_kinds or []),
+            "free_only": saved.free_only,
             "saved": path_settings is not None,
         },
         "progress": [
@@ -35,9 +50,21 @@ def export_data(user, *, now) -> dict:
             }
             for row in progress
         ],
+        "sections": [
+            {
+                "resource": row.section.resource.slug,
+                "section": row.section.slug,
+                "title": row.section.title,
+                "status": row.status,
+                "started_at": _when(row.started_at),
+                "finished_at": _when(row.finished_at),
+            }
+            for row in sections
+        ],
         "history": [
             {
                 "resource": change.resource.slug,
+                "section": change.section.slug if change.section else None,
                 "from": change.from_status,
                 "to": change.to_status,
                 "at": _when(change.changed_at),

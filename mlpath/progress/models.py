@@ -166,31 +166,41 @@ class Progress(models.Model):
                 return None, "a newer change has been made since"
             if change.via_reset:
                 return None, "it was part of a reset"
+            if change.via_undo:
+                return None, "it was itself an undo"
             if not change.undoable():
                 return None, "it is too late to undo it"
-            if progress.status != change.to_status:
-                return None, "the resource has changed since"
+            row = progress
+            if change.section_id is not None:
+                row = SectionProgress.objects.select_for_update().get_or_create(
+                    user=user, section_id=change.section_id
+                )[0]
+                row.user, row.resource = user, resource
+            if row.status != change.to_status:
+                return None, "it has changed since"
             now = timezone.now()
-            before = progress.started_at, progress.finished_at
+            before = row.started_at, row.finished_at
             if change.from_started_at or change.from_finished_at:
-                progress.status = change.from_status
-                progress.started_at, progress.finished_at = change.from_started_at, change.from_finished_at
+                row.status = change.from_status
+                row.started_at, row.finished_at = change.from_started_at, change.from_finished_at
             else:  # not started, or history from before the timestamps were kept
-                progress.mark(change.from_status, now)
-            return progress._logged(change.to_status, before, now), ""
+                row.mark(change.from_status, now)
+            return Progress._logged(row, change.to_status, before, now, undo=True), ""
 
-    def _logged(self, previous: str, before, now) -> "StatusChange":
+    def _logged(self, previous: str, before, now, undo: bool = False) -> "StatusChange":
         """Save the new status and write its history row; `before` is what the timestamps
-        were, kept so an undo can put them back exactly."""
+        were, kept so an undo can put them back exactly. `self` may be a SectionProgress."""
         self.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
         change = StatusChange.objects.create(
             user=self.user,
             resource=self.resource,
+            section_id=getattr(self, "section_id", None),
             from_status=previous,
             to_status=self.status,
             from_started_at=before[0],
             from_finished_at=before[1],
             changed_at=now,
+            via_undo=undo,
         )
         learner_changed.send(Progress, user=self.user)
         return change
@@ -287,28 +297,21 @@ class SectionProgress(models.Model):
 
     @classmethod
     def change(cls, user, section, status: str) -> "StatusChange | None":
-        """Set a section's status and log it (with its resource); None when it was already so."""
+        """Set a section's status and log it (with its resource); None when it was already so.
+
+        The resource's own row is locked first, as a click on the resource would, so a click
+        on a section and one on its resource are never interleaved."""
         with transaction.atomic():
+            Progress.locked_for(user, section.resource)
             row = cls.objects.select_for_update().get_or_create(user=user, section=section)[0]
+            row.user, row.resource = user, section.resource
             previous = row.status
             if previous == status:
                 return None
             now = timezone.now()
             before = row.started_at, row.finished_at
             row.mark(status, now)
-            row.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
-            change = StatusChange.objects.create(
-                user=user,
-                resource_id=section.resource_id,
-                section=section,
-                from_status=previous,
-                to_status=status,
-                from_started_at=before[0],
-                from_finished_at=before[1],
-                changed_at=now,
-            )
-            learner_changed.send(SectionProgress, user=user)
-            return change
+            return Progress._logged(row, previous, before, now)
 
     @classmethod
     def statuses(cls, user) -> dict[int, str]:
@@ -321,8 +324,11 @@ class StatusChangeQuerySet(models.QuerySet):
     def latest_for(self, user) -> "StatusChange | None":
         """The learner's latest change, with the slug and title of its resource (all an Undo
         prints: the rest of the row, its JSON above all, cost more to load than the query)."""
-        changes = self.filter(user=user).select_related("resource").order_by("-changed_at", "-id")
-        return changes.defer("resource__fixture_state", "resource__summary", "resource__other_urls").first()
+        changes = self.filter(user=user).select_related("resource", "section").order_by("-changed_at", "-id")
+        return changes.defer(
+            *("resource__fixture_state", "resource__summary", "resource__other_urls"),
+            "section__fixture_state",
+        ).first()
 
 
 class StatusChange(models.Model):
@@ -349,6 +355,7 @@ class StatusChange(models.Model):
     from_finished_at = models.DateTimeField(null=True, blank=True)
     changed_at = models.DateTimeField(default=timezone.now)
     via_reset = models.BooleanField(default=False, help_text="Written by “reset my progress”, not one click.")
+    via_undo = models.BooleanField(default=False, help_text="Written by an Undo: no Undo of its own.")
 
     objects = StatusChangeQuerySet.as_manager()
 

@@ -6,13 +6,30 @@ for many learners at once, so the catalog is read once per revision, not once pe
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
-from catalog.models import CatalogRevision, Pillar, Prerequisite, Resource, Source, Stage, search_url
+from django.core.cache import cache
+from django.db.models import F
+from django.urls import reverse
 
-from . import ranking
+from catalog.models import (
+    CatalogRevision,
+    Pillar,
+    Prerequisite,
+    Resource,
+    Section,
+    Source,
+    Stage,
+    Topic,
+    search_url,
+)
+
+from . import planner, ranking
+from .coverage import GoalChoice, PlanIndex, Statuses, bars, goal_of, knowledge_of, statuses_of
 from .index import FINISHED, IN_PROGRESS, NOT_STARTED, Item, Learner, PathIndex
-from .models import PathSettings, Progress
+from .models import LearnerStamp, PathSettings, Progress, SectionProgress
+from .reasons import sentence
 
 
 def current_index() -> PathIndex:
@@ -90,8 +107,8 @@ def learner_of(index: PathIndex, statuses: Mapping[int, str], path_settings: Pat
     )
 
 
-# {"index": (revision token, PathIndex)}: this process's copy of the catalog index.
-_kept: dict[str, tuple[str, PathIndex]] = {}
+# {"index": (revision token, PathIndex), "plan": (token, PlanIndex)}: this process's copies.
+_kept: dict[str, tuple] = {}
 
 
 def forget_catalog() -> None:
@@ -239,4 +256,301 @@ def _bars(index: PathIndex, path_settings: PathSettings, path, today) -> dict:
         "pillars": pillars,
         "eta": ranking.eta(path.overall.remaining_hours, hours_per_week, today),
         "hours_per_week": path_settings.hours_per_week,
+    }
+
+
+# --- The topic plan -------------------------------------------------------------------------
+
+# How long a learner's computed plan is kept. Its key moves with every change they make and
+# every catalog change, so an entry is never stale, only unused; this hands memory back.
+PLAN_KEPT_SECONDS = 3600
+
+
+def current_plan_index() -> tuple[str, PlanIndex]:
+    """The catalog as the planner sees it: one query while the catalog is unchanged (shared with
+    `current_index_with_token`'s revision read when both run), ten after a change."""
+    token = CatalogRevision.current()
+    kept = _kept.get("plan")
+    if token and kept is not None and kept[0] == token:
+        return token, kept[1]
+    index = load_plan_index()
+    if token and CatalogRevision.current() == token:
+        _kept["plan"] = (token, index)
+        return token, index
+    return "", index
+
+
+def _links(through, owner: str, **active) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for owner_id, slug in through.objects.filter(**active).values_list(owner, "topic__slug"):
+        found.setdefault(owner_id, []).append(slug)
+    return found
+
+
+def load_plan_index() -> PlanIndex:
+    """Ten queries, whatever the catalog's size."""
+    resource_topics = _links(Resource.topics.through, "resource_id", topic__retired=False)
+    resource_assumes = _links(Resource.assumes.through, "resource_id", topic__retired=False)
+    section_topics = _links(Section.topics.through, "section_id", topic__retired=False)
+    section_assumes = _links(Section.assumes.through, "section_id", topic__retired=False)
+    resources = [
+        {
+            **row,
+            "hours": float(row["hours"]),
+            "topics": resource_topics.get(row["id"], []),
+            "assumes": resource_assumes.get(row["id"], []),
+        }
+        for row in Resource.objects.active()
+        .order_by("stage__position", "title", "id")
+        .values(
+            "id", "slug", "title", "creator", "url", "kind", "cost", "level", "hours", "source_count",
+            stage_slug=F("stage__slug"), pillar_slug=F("pillar__slug"),
+        )
+    ]  # fmt: skip
+    sections = [
+        {
+            **row,
+            "hours": float(row["hours"]),
+            "topics": section_topics.get(row["id"], []),
+            "assumes": section_assumes.get(row["id"], []),
+        }
+        for row in Section.objects.active()
+        .filter(resource__retired=False)
+        .values("id", "slug", "position", "title", "url", "hours", resource_slug=F("resource__slug"))
+    ]
+    requires: dict[str, list[str]] = {}
+    edges = Topic.requires.through.objects.filter(to_topic__retired=False)
+    for owner, required in edges.values_list("from_topic__slug", "to_topic__slug"):
+        requires.setdefault(owner, []).append(required)
+    topics = [
+        {**row, "requires": requires.get(row["slug"], [])}
+        for row in Topic.objects.active()
+        .order_by("slug")
+        .values("slug", "name", pillar_slug=F("pillar__slug"))
+    ]
+    return PlanIndex.of(
+        resources=resources,
+        sections=sections,
+        topics=topics,
+        stages=list(Stage.objects.active().values_list("slug", "name")),
+        pillars=list(Pillar.objects.active().values_list("slug", "name")),
+    )
+
+
+@dataclass(frozen=True)
+class LearnerPlan:
+    """One learner's plan and everything about them that the path page prints: plain data,
+    kept in Django's cache under (learner, their stamp, catalog revision)."""
+
+    plan: planner.Plan
+    goal: planner.Goal
+    goal_choice: GoalChoice
+    statuses: Statuses
+    knowledge: planner.Knowledge
+    stage_order: tuple[str, ...]
+    known_stages: frozenset[str]
+    hours_per_week: float
+    customised: bool
+
+
+def plan_for_user(user) -> tuple[PlanIndex, LearnerPlan]:
+    """Two queries while nothing changed (the catalog revision and the learner's stamp); three
+    more to compute it again (settings, resource and section statuses)."""
+    token, index = current_plan_index()
+    stamp = LearnerStamp.objects.filter(user=user).values_list("version", flat=True).first() or 0
+    key = plan_key(user.pk, stamp, token)
+    kept = cache.get(key) if token else None
+    if kept is None:
+        kept = compute_plan(index, user)
+        if token:
+            cache.set(key, kept, PLAN_KEPT_SECONDS)
+    return index, kept
+
+
+def compute_plan(index: PlanIndex, user) -> LearnerPlan:
+    """Three queries: the learner's settings, resource statuses and section statuses."""
+    return learner_plan(
+        index, PathSettings.for_user(user), Progress.objects.statuses(user), SectionProgress.statuses(user)
+    )
+
+
+def learner_plan(
+    index: PlanIndex,
+    path_settings: PathSettings,
+    resource_statuses: Mapping[int, str],
+    section_statuses: Mapping[int, str],
+) -> LearnerPlan:
+    """One learner's plan from rows already read: the path page reads one learner's, the
+    study-group dashboard every member's at once."""
+    stage_order = ranking.effective_order(path_settings.stage_order or (), index.stages)
+    known_stages = frozenset(path_settings.known_stages or ())
+    statuses = statuses_of(index, resource_statuses, section_statuses, known_stages)
+    knowledge = knowledge_of(
+        statuses,
+        known_topics=frozenset(path_settings.known_topics or ()),
+        stage_order=stage_order,
+        level=path_settings.level,
+        kinds=frozenset(path_settings.preferred_kinds or ()),
+        free_only=path_settings.free_only,
+    )
+    choice = GoalChoice(path_settings.goal_kind, path_settings.goal_slug)
+    goal = goal_of(index, choice, knowledge)
+    return LearnerPlan(
+        plan=planner.plan(index.curriculum, knowledge, goal),
+        goal=goal,
+        goal_choice=choice,
+        statuses=statuses,
+        knowledge=knowledge,
+        stage_order=stage_order,
+        known_stages=known_stages,
+        hours_per_week=float(path_settings.hours_per_week),
+        customised=bool(path_settings.pk),
+    )
+
+
+def plan_key(user_id: int, stamp: int, token: str) -> str:
+    """Where a learner's plan is kept: it moves with their stamp and the catalog."""
+    return f"plan:{user_id}:{stamp}:{token}"
+
+
+# The path page lists this many steps after the next one; the rest are summed.
+STEPS_SHOWN = 40
+# Alternatives offered under the next step, as "or instead".
+ALTERNATIVES_SHOWN = 3
+
+
+def _unit_entry(index: PlanIndex, unit: planner.Unit, statuses: Statuses) -> dict:
+    """What the page prints of one unit: a section with its resource, or a whole resource."""
+    resource = index.resources[unit.resource]
+    section = index.sections.get(unit.key)
+    url = (section.url if section else "") or resource.url
+    return {
+        "key": unit.key,
+        "title": f"{section.position}. {section.title}" if section else resource.title,
+        "resource_title": resource.title,
+        "resource_slug": resource.slug,
+        "section_slug": section.slug if section else "",
+        "is_section": section is not None,
+        "creator": resource.creator,
+        "url": url,
+        "search_url": "" if url else search_url(resource.title, resource.creator),
+        "hours": unit.hours,
+        "kind": resource.kind,
+        "stage_name": index.names.get(unit.stage, unit.stage),
+        "status": statuses.units.get(unit.key, NOT_STARTED),
+        # Where its buttons post: the section's own status, or the resource's.
+        "post_url": reverse("progress:set_section_status", args=[section.slug])
+        if section
+        else reverse("progress:set_status", args=[resource.slug]),
+    }
+
+
+def _names(index: PlanIndex, topics) -> list[str]:
+    return sorted(index.topic_names.get(topic, topic) for topic in topics)
+
+
+def goal_label(index: PlanIndex, goal: planner.Goal) -> str:
+    return goal.label or "the whole path: programming, a first project, then the four pillars"
+
+
+def _why(index: PlanIndex, learner_plan: LearnerPlan, step: planner.Step, first_project: bool) -> str:
+    """The next step's reason: the goal, the topics it teaches, and why this unit rather than
+    its alternatives (planner.Step.why_over)."""
+    goal = learner_plan.goal
+    clauses = []
+    if step.unit.key in learner_plan.knowledge.in_progress:
+        clauses.append("you have already started it")
+    if goal.label and step.unit.key in goal.units:
+        clauses.append(f"it is part of your goal, {goal.label}")
+    elif first_project:
+        clauses.append("it is your first project: a small real one comes before the math")
+    else:
+        clauses.append(f"your goal is {goal_label(index, goal)}")
+    if step.topics:
+        clauses.append(f"it teaches {', '.join(_names(index, step.topics))}")
+    clauses.extend(step.why_over)
+    return sentence(clauses)
+
+
+def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_change) -> dict:
+    """Ready-to-print values for the path page and its htmx fragments."""
+    plan, statuses = learner_plan.plan, learner_plan.statuses
+    steps = plan.steps
+    next_up = None
+    if steps:
+        step = steps[0]
+        first_project = step.unit.kind == "project" and not learner_plan.goal.label
+        next_up = {
+            **_unit_entry(index, step.unit, statuses),
+            "topics": _names(index, step.topics),
+            "assumed": _names(index, step.assumed),
+            "why": _why(index, learner_plan, step, first_project),
+            "alternatives": [
+                _unit_entry(index, unit, statuses) for unit in step.alternatives[:ALTERNATIVES_SHOWN]
+            ],
+            "opens": [
+                _unit_entry(index, unit, statuses)
+                for unit in planner.opens(index.curriculum, learner_plan.knowledge, plan, step)
+            ],
+        }
+    rest = steps[1 : 1 + STEPS_SHOWN]
+    hidden = steps[1 + STEPS_SHOWN :]
+    planned = {step.unit.key for step in steps}
+    stage_bars, pillar_bars, overall = bars(index, plan, learner_plan.stage_order)
+    stage_hours: dict[str, float] = {}
+    for step in steps:
+        stage_hours[step.unit.stage] = stage_hours.get(step.unit.stage, 0.0) + step.unit.hours
+    hours_per_week = learner_plan.hours_per_week
+    return {
+        "goal_label": goal_label(index, learner_plan.goal),
+        "goal_is_path": not learner_plan.goal.label,
+        "next_up": next_up,
+        "steps": [
+            {**_unit_entry(index, step.unit, statuses), "topics": _names(index, step.topics)} for step in rest
+        ],
+        "more_steps": len(hidden),
+        "more_hours": sum(step.unit.hours for step in hidden),
+        "plan_hours": plan.hours,
+        "catalog_hours": sum(facts.hours for facts in index.resources.values()),
+        "eta": ranking.eta(plan.hours, hours_per_week, today),
+        "stage_left": [
+            {"name": index.names.get(slug, slug), "hours": stage_hours[slug]}
+            for slug in learner_plan.stage_order
+            if stage_hours.get(slug)
+        ],
+        "hours_per_week": hours_per_week,
+        "stage_bars": stage_bars,
+        "pillar_bars": pillar_bars,
+        "overall": overall,
+        "in_progress": [
+            _unit_entry(index, index.units[key], statuses)
+            for key in sorted(learner_plan.knowledge.in_progress)
+            if key in index.units and key != (next_up or {}).get("key") and key in planned
+        ],
+        "uncoverable": _names(index, plan.uncoverable),
+        "finished": not steps and not plan.uncoverable,
+        "undo": _undo_change(last_change),
+        "customised": learner_plan.customised,
+        "known_names": [
+            index.names.get(slug, slug)
+            for slug in learner_plan.stage_order
+            if slug in learner_plan.known_stages
+        ],
+    }
+
+
+def _undo_change(last_change) -> dict | None:
+    """The latest change's Undo, unless it is too old, part of a reset, or itself an undo
+    (undoing an undo would only redo the change under a button that still said Undo)."""
+    if last_change is None or not last_change.undoable() or last_change.via_undo:
+        return None
+    title = last_change.resource.title
+    section = last_change.section
+    return {
+        "change_id": last_change.pk,
+        "slug": last_change.resource.slug,
+        "section_slug": section.slug if section else "",
+        "title": f"{title}, {section.position}. {section.title}" if section else title,
+        "from_label": last_change.get_from_status_display().lower(),
+        "text": describe_change(last_change, f"{section.title}" if section else title),
     }

@@ -6,8 +6,10 @@ app_name = "progress"
 urlpatterns = [
     path("", views.path_page, name="path"),
     path("settings/", views.settings_page, name="settings"),
+    path("welcome/", views.welcome, name="welcome"),
     path("progress/<slug:slug>/", views.set_status, name="set_status"),
     path("progress/<slug:slug>/note/", views.save_note, name="save_note"),
+    path("sections/<slug:slug>/", views.set_section_status, name="set_section_status"),
     path("reset/", views.reset_progress, name="reset"),
     path("export.json", views.export, name="export"),
 ]

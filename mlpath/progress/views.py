@@ -9,57 +9,49 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
-from catalog.models import Resource, Stage
+from catalog.models import Resource, Section
 from mlpath.decorators import login_required
 from mlpath.redirects import next_url
 
 from . import path as learner_path
 from .export import export_data
-from .forms import NoteForm, PathSettingsForm, StatusForm
-from .models import PathSettings, Progress, StatusChange
-from .ranking import effective_order
+from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, StatusForm, catalog_choices
+from .models import PathSettings, Progress, SectionProgress, StatusChange
 
 
-def _path_context(request, last_change=None, sections=learner_path.ALL_SECTIONS) -> dict:
+def _plan_context(request, last_change=None, notice: str = "") -> dict:
     """`last_change`: the change this request just made, when it made one (saves a query)."""
-    index, path_settings, learner, path = learner_path.path_for_user(request.user)
-    last_change = last_change or StatusChange.objects.latest_for(request.user)
-    return learner_path.page_context(
-        index,
-        path_settings,
-        learner,
-        path,
-        today=timezone.localdate(),
-        last_change=last_change,
-        sections=sections,
+    index, learner_plan = learner_path.plan_for_user(request.user)
+    if last_change is None and not notice:
+        last_change = StatusChange.objects.latest_for(request.user)
+    context = learner_path.plan_context(
+        index, learner_plan, today=timezone.localdate(), last_change=last_change
     )
+    context["notice"] = notice
+    return context
 
 
-# The answer to a button on the path page: the new recommendation, then out of band
-# (hx-swap-oob) whichever other sections the change moved (path.moved_by).
-_ANSWER_PARTS = [
-    ("bars", ["stage-bars", "pillar-bars", "eta"]),
-    ("in_progress", ["in-progress"]),
-    (None, ["announce"]),
-]
+# The answer to a button on the path page: the new next step, then out of band (hx-swap-oob)
+# everything else a change can move. A plan is recomputed as a whole, so any of it can.
+_ANSWER_PARTS = ["announce", "in-progress", "plan", "eta", "stage-bars", "pillar-bars"]
 
 
-def _path_answer(request, change) -> HttpResponse:
-    moved = learner_path.moved_by(change)
-    context = _path_context(request, change, sections=moved)
-    html = [render_to_string("progress/path.html#next-resource", context, request)]
+def _path_answer(request, change, notice: str = "") -> HttpResponse:
+    context = _plan_context(request, change, notice)
     context["oob"] = True
-    for section, parts in _ANSWER_PARTS:
-        if section is None or moved[section]:
-            html += [render_to_string(f"progress/path.html#{part}", context, request) for part in parts]
+    html = [render_to_string(f"progress/path.html#{part}", context, request) for part in _ANSWER_PARTS]
+    # The next step goes first and is not out of band: it is the request's own target.
+    context["oob"] = bool(change or notice)  # focus moves to the new next step after a change
+    html.insert(0, render_to_string("progress/path.html#next-resource", context, request))
     return HttpResponse("".join(html))
 
 
 @login_required
 @require_safe
 def path_page(request):
-    return render(request, "progress/path.html", _path_context(request))
+    return render(request, "progress/path.html", _plan_context(request))
 
 
 @login_required
@@ -88,7 +80,7 @@ def set_status(request, slug):
             {
                 "resource": resource,
                 "status": status,
-                "undo": change,
+                "undo": change if change and not change.via_undo else None,
                 "clear_other_undo": True,
                 "next": next_url(request, ""),
             },
@@ -98,8 +90,40 @@ def set_status(request, slug):
     return redirect(next_url(request, reverse("progress:path")))
 
 
+@login_required
+@require_POST
+def set_section_status(request, slug):
+    """One section's status: the path's next step when it is a chapter, or a resource page."""
+    section = get_object_or_404(
+        Section.objects.select_related("resource").only(
+            "id", "slug", "position", "title", "resource__id", "resource__slug", "resource__title"
+        ),
+        slug=slug,
+    )
+    form = StatusForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["undo"] is not None:
+        message = _status_error(request.POST.get("status"))
+        return HttpResponseBadRequest(render_to_string("400.html", {"message": message}, request))
+    change = SectionProgress.change(request.user, section, form.cleaned_data["status"])
+    if request.htmx and request.htmx.target == "next-resource":
+        return _path_answer(request, change)
+    if request.htmx:
+        status = change.to_status if change else form.cleaned_data["status"]
+        return render(
+            request,
+            "progress/_section_control.html",
+            {"section": section, "status": status, "next": next_url(request, "")},
+        )
+    if change is not None:
+        title = f"{section.title} ({section.resource.title})"
+        messages.success(request, f"{learner_path.describe_change(change, title)}.")
+    return redirect(next_url(request, reverse("progress:path")))
+
+
 def _refused(request, message: str):
-    """A well-formed request we will not carry out: 409, with the reason, and no change."""
+    """A well-formed request we will not carry out: the reason in place, and no change."""
+    if request.htmx and request.htmx.target == "next-resource":
+        return _path_answer(request, None, notice=message)
     if request.htmx:
         context = {"heading": "Nothing to undo", "message": message}
         return HttpResponse(render_to_string("400.html", context, request), status=409)
@@ -137,20 +161,41 @@ def save_note(request, slug):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def settings_page(request):
-    path_settings = PathSettings.for_user(request.user)
-    stages = list(Stage.objects.active().values_list("slug", "name"))
-    order = effective_order(path_settings.stage_order, [slug for slug, _ in stages])
-    form = PathSettingsForm(
-        request.POST if request.method == "POST" else None,
-        stages=stages,
-        path_settings=path_settings,
-        order=order,
-    )
+    choices = catalog_choices()
+    initial = PathSettingsForm.initial_for(PathSettings.for_user(request.user), choices)
+    data = request.POST if request.method == "POST" else None
+    form = PathSettingsForm(data, choices=choices, initial=initial)
+    if request.method == "POST" and "move" in request.POST:
+        # Move up / Move down: show the new order and keep the rest as typed; save nothing.
+        form = form.moved(request.POST["move"])
+        if request.htmx:
+            return render(request, "progress/settings.html#stage-order", {"form": form})
+        return render(request, "progress/settings.html", {"form": form})
     if request.method == "POST" and form.is_valid():
         form.save(request.user)
         messages.success(request, "Your path settings are saved.")
         return redirect("progress:path")
     return render(request, "progress/settings.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def welcome(request):
+    """The questions a new learner answers once (or skips); the settings page changes them later."""
+    choices = catalog_choices()
+    initial = LearnerProfileForm.initial_for(PathSettings.for_user(request.user), choices)
+    data = request.POST if request.method == "POST" else None
+    form = LearnerProfileForm(data, choices=choices, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        form.save(request.user)
+        messages.success(request, "Your path is set. Change any of it in your path settings.")
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("progress:path"))
+        return redirect("progress:path")
+    if request.htmx and request.method == "POST":
+        # Invalid input: the form again with its errors, status 200 so that htmx swaps it in.
+        return render(request, "progress/welcome.html#welcome-form", {"form": form})
+    return render(request, "progress/welcome.html", {"form": form})
 
 
 @login_required
