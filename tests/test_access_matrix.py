@@ -56,6 +56,7 @@ MATRIX = [
     (STATIC,                               GET,   200,      200,      200,      200,      200,      200),
     ("catalog:list",                       GET,   200,      200,      200,      200,      200,      200),
     ("catalog:detail",                     GET,   200,      200,      200,      200,      200,      200),
+    ("topics:detail",                      GET,   200,      200,      200,      200,      200,      200),
     # One learner's own path: anyone signed in, always their own.
     ("progress:path",                      GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:welcome",                   GET,   LOGIN,    200,      200,      200,      200,      200),

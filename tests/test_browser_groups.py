@@ -27,7 +27,7 @@ def test_an_organizer_sees_a_new_members_progress(browser, live_server, shipped_
     # 1. The organizer creates a group and copies the invite link.
     sign_up(page, base, "olga")
     page.wait_for_url("**/path/welcome/")
-    page.get_by_role("link", name="Skip for now").click()
+    page.get_by_role("link", name="Skip for now", exact=True).click()
     page.wait_for_url("**/path/")
     page.get_by_role("link", name="Groups").click()
     page.get_by_label("Name").fill("Tuesday linear algebra")

@@ -15,7 +15,7 @@ def sign_up(page, base, username, *, welcome=None):
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/path/welcome/")
     if welcome is None:
-        page.get_by_role("link", name="Skip for now").click()
+        page.get_by_role("link", name="Skip for now", exact=True).click()
     else:
         welcome(page)
         page.get_by_role("button", name="Save and see my path").click()
@@ -33,7 +33,7 @@ def bar(page, block: str, slug: str) -> int:
 def test_a_new_learner_says_what_they_know_and_follows_the_plan(page, live_server, shipped_catalog):
     def knows_programming(page):
         page.get_by_label("I know all of Programming").check()
-        page.get_by_label("Hours per week").fill("7.25")
+        page.get_by_label("Hours you can study per week").fill("7.25")
 
     sign_up(page, live_server.url, "ada", welcome=knows_programming)
     # Programming is known, so the thread's first project comes first.
@@ -55,7 +55,8 @@ def test_a_new_learner_says_what_they_know_and_follows_the_plan(page, live_serve
         )
         assert page.evaluate("window.__sameDocument") is True
         # Keyboard users keep their place: focus moves to the new next step, which is announced.
-        assert page.evaluate("document.activeElement.id") == "next-heading"
+        assert page.evaluate("document.querySelector('#next-resource').contains(document.activeElement)")
+        assert page.evaluate("document.activeElement !== document.body")
         assert "Next:" in page.locator("#path-announce").text_content()
     assert len(set(seen)) == 4  # no step came twice
     assert "Mathematics" in page.locator("#next-resource .eyebrow").text_content()
@@ -106,7 +107,9 @@ def test_math_first_gets_a_math_recommendation_straight_away(page, live_server, 
     page.wait_for_url("**/path/settings/")
     for _ in range(2):
         page.get_by_role("button", name="Move Mathematics up").click()
-        page.wait_for_function("() => document.activeElement.textContent.includes('Mathematics')")
+        page.wait_for_function(
+            "() => (document.activeElement.getAttribute('aria-label') || '').includes('Mathematics')"
+        )
     page.get_by_role("button", name="Save settings").last.click()
     page.wait_for_url("**/path/")
     assert "Mathematics" in page.locator("#next-resource .eyebrow").text_content()

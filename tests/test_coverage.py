@@ -131,7 +131,8 @@ def _knowledge(**changes):
 
 def test_the_whole_path_is_programming_one_first_project_and_the_pillars():
     goal = goal_of(INDEX, GoalChoice(), _knowledge())
-    assert goal.topics == {"python", "vectors", "chain"}
+    # What the first project teaches counts too: finishing it moves the bars.
+    assert goal.topics == {"python", "vectors", "chain", "practice"}
     # The project that needs least first: Kaggle needs only Python.
     assert goal.units == ("kaggle",)
     assert goal.label == ""
@@ -139,10 +140,10 @@ def test_the_whole_path_is_programming_one_first_project_and_the_pillars():
 
 def test_a_target_holds_only_what_it_needs():
     project = goal_of(INDEX, GoalChoice("project", "scratch"), _knowledge())
-    assert project.units == ("scratch",) and project.topics == frozenset()
+    assert project.units == ("scratch",) and project.topics == {"networks"}
     assert project.label == "Scratch"
     book = goal_of(INDEX, GoalChoice("resource", "book"), _knowledge())
-    assert book.units == ("book/book-1", "book/book-2")
+    assert book.units == ("book/book-1", "book/book-2") and book.topics == {"vectors", "chain"}
     topic = goal_of(INDEX, GoalChoice("topic", "chain"), _knowledge())
     assert topic.topics == {"chain"} and topic.label == "Chain rule"
 

@@ -279,4 +279,6 @@ def test_export_holds_section_progress_and_its_history(client, alice):
         }
     ]
     assert data["sections"][0]["finished_at"]
-    assert [(h["resource"], h["section"], h["to"]) for h in data["history"]] == [("la-book", "la-book-1", "done")]
+    assert [(h["resource"], h["section"], h["to"]) for h in data["history"]] == [
+        ("la-book", "la-book-1", "done")
+    ]

@@ -103,7 +103,7 @@ def test_it_shows_bars_by_topics_covered(client, alice, planned):
     assert "1 of 1 topic" in stages
     pillars = block_of(html, "pillar-bars")
     assert "0 of 2 topics" in pillars and "0 of 1 topic" in pillars
-    assert "25% of your goal" in stages  # 1 of 4 topics (the project's own topic is not a goal topic)
+    assert "20% of your goal" in stages  # 1 of 5 topics, the first project's own among them
 
 
 def test_skipping_never_covers_a_topic_and_offers_the_next_best(client, alice, planned):
@@ -532,3 +532,13 @@ def test_catalog_text_is_escaped_once_on_the_page_and_in_a_clicks_answer(client,
         assert "&lt;b&gt;Bits &amp; &quot;bytes&quot;&lt;/b&gt;" in html
         assert "&lt;i&gt;Ada&lt;/i&gt;" in html
         assert "&amp;lt;" not in html and "&amp;amp;" not in html
+
+
+def test_a_resource_started_elsewhere_is_listed_as_also_in_progress(client, alice, planned):
+    PathSettings.objects.create(user=alice, goal_kind="topic", goal_slug="chance")
+    client.post(section_url("la-book-1"), {"status": "in_progress"})
+    assert "Chance site" in next_block(client.get(PATH))
+    html = client.get(PATH).content.decode()
+    also = block_of(html, "in-progress")
+    assert "Linear algebra book" in also
+    assert 'action="/path/progress/la-book/"' in also

@@ -271,8 +271,8 @@ def goal_of(index: PlanIndex, choice: GoalChoice, knowledge: planner.Knowledge) 
 
     The whole path is the thread's order: every topic of the first stage (programming),
     one first project, then every topic of a pillar. A target holds only what it needs:
-    a project or a book brings its units and what they assume; a topic, itself and what it
-    rests on. An unknown or retired target falls back to the whole path.
+    a project or a book brings its units, what they teach and what they assume; a topic,
+    itself and what it rests on. An unknown or retired target falls back to the whole path.
     Units already in progress stay in the plan when they teach something the goal needs.
     """
     curriculum = index.curriculum
@@ -281,7 +281,7 @@ def goal_of(index: PlanIndex, choice: GoalChoice, knowledge: planner.Knowledge) 
         goal = planner.Goal(topics=frozenset({choice.slug}), label=index.topic_names[choice.slug])
     elif choice.kind in ("project", "resource") and choice.slug in index.resources:
         facts = index.resources[choice.slug]
-        goal = planner.Goal(topics=frozenset(), units=facts.units, label=facts.title)
+        goal = planner.Goal(topics=_taught(index, facts.units), units=facts.units, label=facts.title)
     if goal is None:
         first_stage = index.stages[0] if index.stages else None
         topics = {
@@ -292,7 +292,8 @@ def goal_of(index: PlanIndex, choice: GoalChoice, knowledge: planner.Knowledge) 
         }
         topics |= {topic for topic, pillar in curriculum.pillar.items() if pillar}
         first = planner.first_project(curriculum, knowledge, index.projects)
-        goal = planner.Goal(topics=frozenset(topics), units=(first,) if first else (), label="")
+        units = (first,) if first else ()
+        goal = planner.Goal(topics=frozenset(topics) | _taught(index, units), units=units, label="")
     wanted = planner.closure(curriculum.requires, goal.topics | _assumed(index, goal.units))
     wanted |= {topic for key in goal.units for topic in index.units[key].teaches}
     keep = tuple(
@@ -303,6 +304,11 @@ def goal_of(index: PlanIndex, choice: GoalChoice, knowledge: planner.Knowledge) 
     if keep:
         goal = planner.Goal(topics=goal.topics, units=goal.units + keep, label=goal.label)
     return goal
+
+
+def _taught(index: PlanIndex, keys) -> frozenset[str]:
+    """What the goal's own units teach: part of the goal, so its bars move as they are done."""
+    return frozenset(topic for key in keys for topic in index.units[key].teaches)
 
 
 def _assumed(index: PlanIndex, keys) -> frozenset[str]:

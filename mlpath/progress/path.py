@@ -445,6 +445,16 @@ def _unit_entry(index: PlanIndex, unit: planner.Unit, statuses: Statuses) -> dic
     }
 
 
+def _resource_entry(index: PlanIndex, slug: str) -> dict:
+    facts = index.resources[slug]
+    return {
+        "title": facts.title,
+        "resource_slug": slug,
+        "is_section": False,
+        "post_url": reverse("progress:set_status", args=[slug]),
+    }
+
+
 def _names(index: PlanIndex, topics) -> list[str]:
     return sorted(index.topic_names.get(topic, topic) for topic in topics)
 
@@ -495,7 +505,6 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
         }
     rest = steps[1 : 1 + STEPS_SHOWN]
     hidden = steps[1 + STEPS_SHOWN :]
-    planned = {step.unit.key for step in steps}
     stage_bars, pillar_bars, overall = bars(index, plan, learner_plan.stage_order)
     stage_hours: dict[str, float] = {}
     for step in steps:
@@ -522,10 +531,12 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
         "stage_bars": stage_bars,
         "pillar_bars": pillar_bars,
         "overall": overall,
+        # Whatever else the learner has started, by resource: a book with a chapter started,
+        # or a resource started from the catalog that the plan does not need.
         "in_progress": [
-            _unit_entry(index, index.units[key], statuses)
-            for key in sorted(learner_plan.knowledge.in_progress)
-            if key in index.units and key != (next_up or {}).get("key") and key in planned
+            _resource_entry(index, slug)
+            for slug, status in statuses.resources.items()
+            if status == IN_PROGRESS and slug != (next_up or {}).get("resource_slug")
         ],
         "uncoverable": _names(index, plan.uncoverable),
         "finished": not steps and not plan.uncoverable,

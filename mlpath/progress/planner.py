@@ -228,9 +228,10 @@ class _Planner:
         # Units keep their input order, the order they lie in memory, which every walk below
         # follows; `rank` is their order by `_preference`, and decides every tie.
         self.units, self.taught, self.missing = found, found_taught, found_missing
-        self.rank = [0] * len(found)
         # Input position breaks ties only between duplicate keys, which a catalog never has.
-        for position, index in enumerate(sorted(range(len(found)), key=preference.__getitem__)):
+        self.ranked = sorted(range(len(found)), key=preference.__getitem__)
+        self.rank = [0] * len(found)
+        for position, index in enumerate(self.ranked):
             self.rank[index] = position
         stage_rank: dict[str, int] = {}
         for stage in (*learner.stage_order, *curriculum.stages):
@@ -310,7 +311,7 @@ class _Planner:
         # A bucket per gain instead of a heap: a bucket is only added to while a higher one is
         # being worked through, so sorting it once when its turn comes gives the heap's order.
         buckets: list[list[int]] = [[] for _ in range(max(gain, default=0) + 1)]
-        for index in self.reachable:
+        for index in self.ranked:  # so each bucket starts sorted, and sorting it is cheap
             if gain[index] and self.choice[index] == _NEVER:
                 buckets[gain[index]].append(index)
         for best in range(len(buckets) - 1, 0, -1):
@@ -488,6 +489,12 @@ class _Planner:
             for topic in self.taught[index]:
                 first_at[topic] = min(first_at[topic], position)
         in_plan = set(sequence)
+        size = len(self.units)
+
+        def alternative_order(other: int) -> int:
+            # More needed topics taught first, then rank, as one number: no tuple per unit.
+            return self.rank[other] - size * len(self.taught[other])
+
         unknown = -2
         ready_after = [unknown] * len(self.units)  # the last position its prerequisites wait for
         result = []
@@ -500,7 +507,7 @@ class _Planner:
                 # the teachers of all the step's topics, and each topic is in one step only.
                 rarest = min(topics, key=lambda topic: len(self.teachers[topic]))
                 names = [self.names[topic] for topic in topics] if len(topics) > 1 else ()
-                for other in self.teachers[rarest]:
+                for other in sorted(self.teachers[rarest], key=alternative_order):
                     if other in in_plan:
                         continue
                     after = ready_after[other]
@@ -514,9 +521,8 @@ class _Planner:
                     ):
                         continue
                     rivals.append(other)
-                rivals = heapq.nsmallest(
-                    3, rivals, key=lambda other: (-len(self.taught[other]), self.rank[other])
-                )
+                    if len(rivals) == 3:
+                        break
             result.append(
                 Step(
                     unit=unit,
