@@ -163,3 +163,8 @@ def test_a_topic_belongs_to_the_first_stage_in_the_learners_order_that_teaches_i
     assert home_stage(INDEX, "vectors", ("programming", "projects", "math")) == "math"
     assert home_stage(INDEX, "python", ("math", "programming")) == "programming"
     assert home_stage(INDEX, "nowhere", ("math",)) is None
+
+
+def test_a_finished_project_stays_the_first_project():
+    goal = goal_of(INDEX, GoalChoice(), _knowledge(done=frozenset({"scratch"})))
+    assert goal.units == ("scratch",)

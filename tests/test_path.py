@@ -542,3 +542,15 @@ def test_a_resource_started_elsewhere_is_listed_as_also_in_progress(client, alic
     also = block_of(html, "in-progress")
     assert "Linear algebra book" in also
     assert 'action="/path/progress/la-book/"' in also
+
+
+def test_what_the_next_step_opens_is_what_its_resource_page_says(client, alice, planned):
+    def opened(html, start, end):
+        part = html[html.index(start) :]
+        part = part[: part.index(end)]
+        return re.findall(r'href="/catalog/([^/"]+)/"', part)
+
+    on_path = opened(next_block(client.get(PATH)), "Finishing it opens", "</ul>")
+    page = client.get(reverse("catalog:detail", args=["py-course"])).content.decode()
+    on_page = opened(page, 'id="unlocks-heading"', "</section>")
+    assert on_path == on_page == ["first-project"]

@@ -12,8 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from mlpath.progress.coverage import PlanIndex, ResourceFacts, bars
-from mlpath.progress.index import DONE, IN_PROGRESS, SKIPPED
+from mlpath.progress.coverage import DONE, IN_PROGRESS, SKIPPED, PlanIndex, ResourceFacts, bars
 from mlpath.progress.path import LearnerPlan
 
 # The column for the goal's topics outside the pillars: Python, and what projects teach. With

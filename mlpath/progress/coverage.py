@@ -10,12 +10,20 @@ counts as covered live in one place and are tested without a database:
 - a topic the learner knows is covered whatever the units say.
 """
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from catalog.browse import needs_by_resource
+from catalog.graph import opened_by
 
 from . import planner
-from .index import DONE, IN_PROGRESS, NOT_STARTED, SKIPPED
 
+NOT_STARTED = "not_started"
+IN_PROGRESS = "in_progress"
+DONE = "done"
+SKIPPED = "skipped"
 PROJECT = "project"
 
 
@@ -60,6 +68,9 @@ class PlanIndex:
     # in the learner's own order, so each topic is counted in one stage only.
     topic_stages: Mapping[str, frozenset[str]]
     projects: tuple[str, ...]  # unit keys of the projects, in catalog order
+    # resource -> the topics it needs first: what "opens" it (catalog.graph.opened_by), the same
+    # definition as the resource page's "What it opens".
+    needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
     resource_ids: Mapping[int, str] = field(default_factory=dict)
     section_ids: Mapping[int, str] = field(default_factory=dict)  # section id -> unit key
 
@@ -147,6 +158,11 @@ class PlanIndex:
         requires = {
             row["slug"]: frozenset(dep for dep in row["requires"] if dep in topic_slugs) for row in topics
         }
+        teaches: dict[str, set[str]] = {}
+        assumes: dict[str, set[str]] = {}
+        for unit in units:
+            teaches.setdefault(unit.resource, set()).update(unit.teaches)
+            assumes.setdefault(unit.resource, set()).update(unit.assumes)
         topic_stages: dict[str, set[str]] = {}
         for unit in units:
             for topic in unit.teaches:
@@ -168,6 +184,7 @@ class PlanIndex:
             pillars=tuple(slug for slug, _ in pillars),
             topic_stages={topic: frozenset(found) for topic, found in topic_stages.items()},
             projects=tuple(projects),
+            needs=needs_by_resource(teaches, assumes, requires),
             resource_ids=resource_ids,
             section_ids=section_ids,
         )
@@ -291,7 +308,10 @@ def goal_of(index: PlanIndex, choice: GoalChoice, knowledge: planner.Knowledge) 
             for topic in unit.teaches
         }
         topics |= {topic for topic, pillar in curriculum.pillar.items() if pillar}
-        first = planner.first_project(curriculum, knowledge, index.projects)
+        # A project the learner has finished or started is their first project; otherwise the
+        # one that needs least.
+        started = [key for key in index.projects if key in knowledge.done | knowledge.in_progress]
+        first = started[0] if started else planner.first_project(curriculum, knowledge, index.projects)
         units = (first,) if first else ()
         goal = planner.Goal(topics=frozenset(topics) | _taught(index, units), units=units, label="")
     wanted = planner.closure(curriculum.requires, goal.topics | _assumed(index, goal.units))
@@ -370,3 +390,52 @@ def bars(
     )
     overall = TopicBar("overall", "Overall", len(covered & plan.goal_topics), len(plan.goal_topics))
     return stage_bars, pillar_bars, overall
+
+
+def opens(index: PlanIndex, unit: planner.Unit) -> list[str]:
+    """The other resources that build on a topic this unit teaches, sorted by slug."""
+    others = {slug: needs for slug, needs in index.needs.items() if slug != unit.resource}
+    return opened_by(unit.teaches, others)
+
+
+def effective_order(stage_order: Sequence[str], catalog_stages: Sequence[str]) -> tuple[str, ...]:
+    """The learner's order, cleaned: unknown stages dropped, duplicates ignored, and stages
+    the learner has never ordered (new in the catalog) appended in the catalog's order."""
+    known = set(catalog_stages)
+    order: list[str] = []
+    for slug in stage_order:
+        if slug in known and slug not in order:
+            order.append(slug)
+    order += [slug for slug in catalog_stages if slug not in order]
+    return tuple(order)
+
+
+@dataclass(frozen=True)
+class Eta:
+    hours: float
+    weeks: float
+    finish: date | None
+
+    @property
+    def weeks_label(self) -> str:
+        if self.hours <= 0:
+            return "nothing left"
+        if self.weeks < 1:
+            return "under a week"
+        whole = math.ceil(self.weeks)
+        return f"about {whole} week{'s' if whole != 1 else ''}"
+
+
+def eta(remaining_hours: float, hours_per_week: float, today: date) -> Eta:
+    """Remaining hours at the learner's pace, as weeks and a projected finishing date.
+
+    Hours are the plan's, each topic taught once; a unit already in progress still counts in
+    full, since we do not know how far into it the learner is.
+    """
+    remaining = max(0.0, float(remaining_hours))
+    if remaining == 0:
+        return Eta(0.0, 0.0, today)
+    if hours_per_week <= 0:
+        return Eta(remaining, math.inf, None)
+    weeks = remaining / float(hours_per_week)
+    return Eta(remaining, weeks, today + timedelta(days=math.ceil(weeks * 7)))

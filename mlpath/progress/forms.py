@@ -11,8 +11,8 @@ from django.db.models import F
 
 from catalog.models import CatalogRevision, Resource, Stage, Topic
 
+from .coverage import effective_order
 from .models import GoalKind, PathSettings, Progress, Status
-from .ranking import effective_order
 from .signals import learner_changed
 
 

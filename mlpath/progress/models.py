@@ -11,15 +11,15 @@ from django.utils import timezone
 
 from catalog.models import Resource, Section
 
-from . import index
+from . import coverage
 from .signals import learner_changed
 
 
 class Status(models.TextChoices):
-    NOT_STARTED = index.NOT_STARTED, "Not started"
-    IN_PROGRESS = index.IN_PROGRESS, "In progress"
-    DONE = index.DONE, "Done"
-    SKIPPED = index.SKIPPED, "Skipped"
+    NOT_STARTED = coverage.NOT_STARTED, "Not started"
+    IN_PROGRESS = coverage.IN_PROGRESS, "In progress"
+    DONE = coverage.DONE, "Done"
+    SKIPPED = coverage.SKIPPED, "Skipped"
 
 
 class GoalKind(models.TextChoices):
@@ -33,7 +33,7 @@ class PathSettings(models.Model):
     """The learner's own prerequisites: their stage order, the stages they know, their pace.
 
     Stages are stored by slug. Catalog rows are retired rather than deleted, and
-    `ranking.effective_order` drops unknown slugs and appends new stages, so a
+    `coverage.effective_order` drops unknown slugs and appends new stages, so a
     catalog change never leaves a learner with a broken order.
     """
 

@@ -1,128 +1,42 @@
-"""Gather one learner's path from the database in a fixed number of queries.
+"""Gather one learner's plan from the database in a fixed number of queries.
 
-The catalog becomes a plain `PathIndex` and the learner a plain `Learner`;
-`ranking.build_path` does the thinking. The study-group dashboard reuses the same index
-for many learners at once, so the catalog is read once per revision, not once per member.
+The catalog becomes a plain `PlanIndex` (coverage.py), built once per catalog revision in
+each process; the learner's statuses and settings become plain `Knowledge` and a `Goal`;
+`planner.plan` does the thinking. The study-group dashboard reuses the same index and the
+same per-learner plans, kept in Django's cache, for every member at once.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from django.core.cache import cache
 from django.db.models import F
 from django.urls import reverse
 
-from catalog.models import (
-    CatalogRevision,
-    Pillar,
-    Prerequisite,
-    Resource,
-    Section,
-    Source,
-    Stage,
-    Topic,
-    search_url,
+from catalog.models import CatalogRevision, Pillar, Resource, Section, Stage, Topic, search_url
+
+from . import coverage, planner
+from .coverage import (
+    IN_PROGRESS,
+    NOT_STARTED,
+    GoalChoice,
+    PlanIndex,
+    Statuses,
+    bars,
+    effective_order,
+    goal_of,
+    knowledge_of,
+    statuses_of,
 )
-
-from . import planner, ranking
-from .coverage import GoalChoice, PlanIndex, Statuses, bars, goal_of, knowledge_of, statuses_of
-from .index import FINISHED, IN_PROGRESS, NOT_STARTED, Item, Learner, PathIndex
 from .models import LearnerStamp, PathSettings, Progress, SectionProgress
-from .reasons import sentence
 
-
-def current_index() -> PathIndex:
-    return current_index_with_token()[1]
-
-
-def current_index_with_token() -> tuple[str, PathIndex]:
-    """One query while the catalog is unchanged; the full load (five more) after a change.
-
-    The index is kept per process. The revision is read before and after loading, and the
-    index kept only if the two agree, so a load that raced a catalog change is never kept.
-    The token comes back empty when the index is not known to match one revision: then
-    nothing computed from it may be cached either.
-    """
-    token = CatalogRevision.current()
-    kept = _kept.get("index")
-    if token and kept is not None and kept[0] == token:
-        return token, kept[1]
-    index = load_index()
-    if token and CatalogRevision.current() == token:
-        _kept["index"] = (token, index)
-        return token, index
-    return "", index
-
-
-def load_index() -> PathIndex:
-    """Five queries, whatever the catalog's size."""
-    requires: dict[int, list[int]] = {}
-    edges = Prerequisite.objects.filter(resource__retired=False, required__retired=False)
-    for resource_id, required_id in edges.values_list("resource_id", "required_id"):
-        requires.setdefault(resource_id, []).append(required_id)
-    rows = list(
-        Resource.objects.active()
-        .order_by("stage__position", "title", "id")
-        .values_list(
-            *("id", "slug", "title", "creator", "url", "stage__slug", "pillar__slug", "level", "hours"),
-            "source_count",
-        )
-    )
-    ids = {row[0]: row[1] for row in rows}
-    items = [
-        Item(
-            slug=slug,
-            title=title,
-            creator=creator,
-            url=url,
-            stage=stage,
-            pillar=pillar,
-            level=level,
-            hours=float(hours),
-            sources=sources,
-            requires=tuple(ids[dep] for dep in requires.get(pk, ()) if dep in ids),
-        )
-        for pk, slug, title, creator, url, stage, pillar, level, hours, sources in rows
-    ]
-    stages = list(Stage.objects.active().values_list("slug", "name"))
-    pillars = list(Pillar.objects.active().values_list("slug", "name"))
-    return PathIndex.of(
-        items,
-        stages=[slug for slug, _ in stages],
-        pillars=[slug for slug, _ in pillars],
-        names=dict(stages + pillars),
-        total_sources=Source.objects.active().count(),
-        ids=ids,
-    )
-
-
-def learner_of(index: PathIndex, statuses: Mapping[int, str], path_settings: PathSettings) -> Learner:
-    """One learner as plain data: statuses by resource id become statuses by slug."""
-    ids = index.ids
-    return Learner(
-        statuses={ids[pk]: status for pk, status in statuses.items() if pk in ids},
-        stage_order=tuple(path_settings.stage_order or ()),
-        known_stages=frozenset(path_settings.known_stages or ()),
-    )
-
-
-# {"index": (revision token, PathIndex), "plan": (token, PlanIndex)}: this process's copies.
-_kept: dict[str, tuple] = {}
+# {"plan": (revision token, PlanIndex)}: this process's copy of the catalog as planned.
+_kept: dict[str, tuple[str, PlanIndex]] = {}
 
 
 def forget_catalog() -> None:
     """Drop this process's index (tests, and the bench between catalogs)."""
     _kept.clear()
-
-
-def path_for_user(user) -> tuple[PathIndex, PathSettings, Learner, ranking.Path]:
-    """Three queries while the catalog is unchanged: its revision, the learner's settings
-    and their statuses."""
-    index = current_index()
-    path_settings = PathSettings.for_user(user)
-    learner = learner_of(index, Progress.objects.statuses(user), path_settings)
-    return index, path_settings, learner, ranking.build_path(index, learner)
 
 
 _CHANGE_WORDS = {
@@ -137,126 +51,10 @@ def describe_change(change, title: str) -> str:
     return _CHANGE_WORDS[change.to_status].format(title)
 
 
-# Everything: the full page, and the answer to a click that changed nothing.
-ALL_SECTIONS = MappingProxyType({"bars": True, "in_progress": True})
-
-
-def moved_by(change) -> dict[str, bool]:
-    """Which parts of the path page besides the next resource a change can move, so a
-    click's answer re-sends only those. Bars and time left count only covered resources
-    (done or skipped); the in-progress list only in-progress ones. No change (a repeated
-    click) re-sends everything, which also mends a page left stale in another tab."""
-    if change is None:
-        return dict(ALL_SECTIONS)
-    statuses = (change.from_status, change.to_status)
-    return {
-        "bars": (statuses[0] in FINISHED) != (statuses[1] in FINISHED),
-        "in_progress": IN_PROGRESS in statuses,
-    }
-
-
-def _entry(item: Item, learner: Learner) -> dict:
-    """What the page prints of a listed resource, with the learner's status."""
-    return {
-        "slug": item.slug,
-        "title": item.title,
-        "creator": item.creator,
-        "url": item.url,
-        "search_url": "" if item.url else search_url(item.title, item.creator),
-        "hours": item.hours,
-        "status": learner.statuses.get(item.slug, NOT_STARTED),
-    }
-
-
-def page_context(
-    index: PathIndex,
-    path_settings: PathSettings,
-    learner,
-    path,
-    *,
-    today,
-    last_change,
-    sections: Mapping[str, bool] = ALL_SECTIONS,
-) -> dict:
-    """Ready-to-print values for the path page and its htmx fragments.
-
-    `sections` (see `moved_by`) leaves out what a click's answer will not re-send: the bars
-    and time left, or the in-progress list. The recommendation and Undo are always there.
-    """
-    context = {
-        "path": path,
-        "overall": path.overall,
-        "next_up": _next_up(index, learner, path),
-        "alternatives": [{**_entry(rec.item, learner), "why": rec.why} for rec in path.alternatives],
-        "synthesis": [],
-        "synthesis_stage": index.names.get(index.stages[-1], "") if index.stages else "",
-        "undo": _undo(last_change),
-        "customised": bool(path_settings.pk),
-        "known_names": [
-            index.names.get(slug, slug) for slug in path.stage_order if slug in learner.known_stages
-        ],
-    }
-    if path.finished and index.stages:
-        # The last stage of the catalog's own order is where the pillars come together.
-        last = index.stages[-1]
-        context["synthesis"] = [_entry(item, learner) for item in index.items if item.stage == last]
-    if sections["bars"]:
-        context.update(_bars(index, path_settings, path, today))
-    if sections["in_progress"]:
-        context["in_progress"] = [_entry(item, learner) for item in path.in_progress]
-    return context
-
-
-def _next_up(index: PathIndex, learner, path) -> dict | None:
-    if path.next is None:
-        return None
-    item = path.next.item
-    return {
-        **_entry(item, learner),
-        "why": path.next.why,
-        "opens": [_entry(opened, learner) for opened in path.next.opens],
-        "stage_name": index.names.get(item.stage, item.stage),
-    }
-
-
-def _undo(last_change) -> dict | None:
-    if last_change is None or not last_change.undoable():
-        return None
-    title = last_change.resource.title
-    return {
-        "change_id": last_change.pk,
-        "slug": last_change.resource.slug,
-        "title": title,
-        "from_label": last_change.get_from_status_display().lower(),
-        "text": describe_change(last_change, title),
-    }
-
-
-def _bars(index: PathIndex, path_settings: PathSettings, path, today) -> dict:
-    """The stage and pillar bars and the time left."""
-    hours_per_week = float(path_settings.hours_per_week)
-    stages = [
-        {
-            "bar": bar,
-            "name": index.names.get(bar.slug, bar.slug),
-            "current": bar.slug == path.current_stage,
-        }
-        for bar in path.stages
-    ]
-    pillars = [
-        {
-            "bar": bar,
-            "name": index.names.get(bar.slug, bar.slug),
-            "eta": ranking.eta(bar.remaining_hours, hours_per_week, today),
-        }
-        for bar in path.pillars
-    ]
-    return {
-        "stages": stages,
-        "pillars": pillars,
-        "eta": ranking.eta(path.overall.remaining_hours, hours_per_week, today),
-        "hours_per_week": path_settings.hours_per_week,
-    }
+def sentence(clauses) -> str:
+    """The clauses as one sentence: capitalised, joined by semicolons, with a full stop."""
+    text = "; ".join(clauses)
+    return text[:1].upper() + text[1:] + "." if text else ""
 
 
 # --- The topic plan -------------------------------------------------------------------------
@@ -267,8 +65,10 @@ PLAN_KEPT_SECONDS = 3600
 
 
 def current_plan_index() -> tuple[str, PlanIndex]:
-    """The catalog as the planner sees it: one query while the catalog is unchanged (shared with
-    `current_index_with_token`'s revision read when both run), ten after a change."""
+    """The catalog as the planner sees it: one query (its revision) while the catalog is
+    unchanged, ten more after a change. The revision is read before and after loading, and the
+    index kept only if the two agree, so a load that raced a catalog change is never kept; the
+    token comes back empty then, and nothing computed from the index may be cached either."""
     token = CatalogRevision.current()
     kept = _kept.get("plan")
     if token and kept is not None and kept[0] == token:
@@ -382,7 +182,7 @@ def learner_plan(
 ) -> LearnerPlan:
     """One learner's plan from rows already read: the path page reads one learner's, the
     study-group dashboard every member's at once."""
-    stage_order = ranking.effective_order(path_settings.stage_order or (), index.stages)
+    stage_order = effective_order(path_settings.stage_order or (), index.stages)
     known_stages = frozenset(path_settings.known_stages or ())
     statuses = statuses_of(index, resource_statuses, section_statuses, known_stages)
     knowledge = knowledge_of(
@@ -417,6 +217,8 @@ def plan_key(user_id: int, stamp: int, token: str) -> str:
 STEPS_SHOWN = 40
 # Alternatives offered under the next step, as "or instead".
 ALTERNATIVES_SHOWN = 3
+# What finishing the next step opens: the first few, and how many more.
+OPENS_SHOWN = 5
 
 
 def _unit_entry(index: PlanIndex, unit: planner.Unit, statuses: Statuses) -> dict:
@@ -490,6 +292,7 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
     if steps:
         step = steps[0]
         first_project = step.unit.kind == "project" and not learner_plan.goal.label
+        opened = coverage.opens(index, step.unit)
         next_up = {
             **_unit_entry(index, step.unit, statuses),
             "topics": _names(index, step.topics),
@@ -498,10 +301,8 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
             "alternatives": [
                 _unit_entry(index, unit, statuses) for unit in step.alternatives[:ALTERNATIVES_SHOWN]
             ],
-            "opens": [
-                _unit_entry(index, unit, statuses)
-                for unit in planner.opens(index.curriculum, learner_plan.knowledge, plan, step)
-            ],
+            "opens": [_resource_entry(index, slug) for slug in opened[:OPENS_SHOWN]],
+            "opens_more": max(0, len(opened) - OPENS_SHOWN),
         }
     rest = steps[1 : 1 + STEPS_SHOWN]
     hidden = steps[1 + STEPS_SHOWN :]
@@ -521,7 +322,7 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
         "more_hours": sum(step.unit.hours for step in hidden),
         "plan_hours": plan.hours,
         "catalog_hours": sum(facts.hours for facts in index.resources.values()),
-        "eta": ranking.eta(plan.hours, hours_per_week, today),
+        "eta": coverage.eta(plan.hours, hours_per_week, today),
         "stage_left": [
             {"name": index.names.get(slug, slug), "hours": stage_hours[slug]}
             for slug in learner_plan.stage_order

@@ -311,8 +311,10 @@ class _Planner:
         # A bucket per gain instead of a heap: a bucket is only added to while a higher one is
         # being worked through, so sorting it once when its turn comes gives the heap's order.
         buckets: list[list[int]] = [[] for _ in range(max(gain, default=0) + 1)]
-        for index in self.ranked:  # so each bucket starts sorted, and sorting it is cheap
-            if gain[index] and self.choice[index] == _NEVER:
+        # In rank order, so each bucket starts sorted and sorting it is cheap. Only reachable
+        # units: the others' gains, never set, fall below zero as topics are covered.
+        for index in self.ranked:
+            if self.depth[index] and gain[index] > 0 and self.choice[index] == _NEVER:
                 buckets[gain[index]].append(index)
         for best in range(len(buckets) - 1, 0, -1):
             bucket = buckets[best]
@@ -321,7 +323,7 @@ class _Planner:
                 if self.choice[index] != _NEVER:
                     continue
                 if gain[index] != best:
-                    if gain[index]:
+                    if gain[index] > 0:
                         buckets[gain[index]].append(index)
                     continue
                 take(index)
@@ -490,11 +492,11 @@ class _Planner:
                 first_at[topic] = min(first_at[topic], position)
         in_plan = set(sequence)
         size = len(self.units)
-
-        def alternative_order(other: int) -> int:
-            # More needed topics taught first, then rank, as one number: no tuple per unit.
-            return self.rank[other] - size * len(self.taught[other])
-
+        # The alternatives' order as one number per unit (more needed topics taught, then
+        # rank), so sorting a topic's teachers runs without a Python call per unit.
+        alternative_order = [
+            rank - size * len(taught) for rank, taught in zip(self.rank, self.taught, strict=True)
+        ]
         unknown = -2
         ready_after = [unknown] * len(self.units)  # the last position its prerequisites wait for
         result = []
@@ -507,15 +509,14 @@ class _Planner:
                 # the teachers of all the step's topics, and each topic is in one step only.
                 rarest = min(topics, key=lambda topic: len(self.teachers[topic]))
                 names = [self.names[topic] for topic in topics] if len(topics) > 1 else ()
-                for other in sorted(self.teachers[rarest], key=alternative_order):
+                for other in sorted(self.teachers[rarest], key=alternative_order.__getitem__):
                     if other in in_plan:
                         continue
                     after = ready_after[other]
                     if after == unknown:
-                        after = -1
-                        for topic in self.missing[other]:
-                            after = max(after, first_at[topic])
-                        ready_after[other] = after
+                        after = ready_after[other] = max(
+                            map(first_at.__getitem__, self.missing[other]), default=-1
+                        )
                     if after >= position or (
                         names and not all(name in self.units[other].teaches for name in names)
                     ):

@@ -68,7 +68,7 @@ def synthetic_catalog(
     rng = random.Random(seed)
     if sections and not topics:
         raise SystemExit("bench: sections must teach a topic; give --topics 1 or more")
-    spread = max(3, topics // 50)
+    spread = max(1, round(topics / 50))  # the same share of the topics at every size
 
     def near(center: int) -> int:
         if rng.random() < 0.1:  # something from earlier on the path

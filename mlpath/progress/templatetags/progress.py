@@ -14,9 +14,8 @@ from django.utils.html import format_html
 
 from catalog.models import Section
 
-from ..coverage import effective_status
+from ..coverage import DONE, IN_PROGRESS, NOT_STARTED, SKIPPED, effective_status
 from ..forms import NoteForm
-from ..index import DONE, FINISHED, IN_PROGRESS, NOT_STARTED, SKIPPED
 from ..models import Progress, SectionProgress, Status, StatusChange
 
 register = template.Library()
@@ -42,7 +41,7 @@ class ProgressBook:
     def section_status(self, section) -> str:
         """A section's own status; without one, a resource marked done or skipped covers it."""
         own = self.own.get(section.resource_id)
-        return self.sections.get(section.id) or (own if own in FINISHED else NOT_STARTED)
+        return self.sections.get(section.id) or (own if own in (DONE, SKIPPED) else NOT_STARTED)
 
     @property
     def done(self) -> set[int]:
