@@ -15,6 +15,8 @@ from mlpath.progress.planner import (
     Goal,
     Knowledge,
     Unit,
+    _Planner,
+    _preference,
     closure,
     covered,
     eta,
@@ -121,6 +123,7 @@ def test_it_prefers_a_unit_that_teaches_more_needed_topics():
         ({"cost": "paid"}, Knowledge(free_only=True), "it is free"),
         ({"hours": 9}, Knowledge(), "it takes 5 hours, against 9"),
         ({}, Knowledge(in_progress=frozenset({"a-mine"})), "you have already started it"),
+        ({}, Knowledge(), "either will do"),  # only the key tells them apart
     ],
 )
 def test_each_rule_of_the_choice_decides_a_tie_and_says_so(rival, learner, clause):
@@ -487,11 +490,25 @@ def test_no_step_comes_before_what_it_assumes(situation):
         assert step.assumed == tuple(sorted(reference.before(step.unit) & reference.needed))
         assert step.topics == tuple(sorted(step.unit.teaches & reference.needed - known))
         known |= step.unit.teaches
-    for step in result.steps:
-        following = result.steps[result.steps.index(step) + 1 :]
-        for opened in opens(curriculum, learner, result, step):
-            assert opened in [later.unit for later in following]
-            assert prerequisites(opened, curriculum.requires, result.needed) & set(step.unit.teaches)
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_situation)
+def test_what_a_step_opens_is_what_waited_for_it_alone(situation):
+    curriculum, learner, goal, _ = situation
+    result, reference = plan(curriculum, learner, goal), Reference(curriculum, learner, goal)
+    before = set(reference.have)
+    for at, step in enumerate(result.steps):
+        after = before | step.unit.teaches
+        plain = [
+            later.unit
+            for later in result.steps[at + 1 :]
+            if reference.before(later.unit) <= after and not reference.before(later.unit) <= before
+        ]
+        assert list(opens(curriculum, learner, result, step)) == plain
+        for opened in plain:
+            assert prerequisites(opened, curriculum.requires, result.needed) & step.unit.teaches
+        before = after
 
 
 @settings(max_examples=200, deadline=None)
@@ -540,6 +557,17 @@ def test_the_same_input_always_gives_the_same_plan(situation):
     result = plan(curriculum, learner, goal)
     assert plan(curriculum, learner, goal) == result
     assert plan(catalog(shuffled, curriculum.requires), learner, goal) == result
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_situation)
+def test_units_are_ranked_by_the_preference_rules(situation):
+    """The planner sorts the rules one column at a time, for speed: the order must be the
+    plain one."""
+    curriculum, learner, goal, _ = situation
+    planner = _Planner(curriculum, learner, goal)
+    ranked = [planner.units[index] for index in planner.ranked]
+    assert ranked == sorted(planner.units, key=lambda each: _preference(each, learner))
 
 
 def test_a_bigger_random_catalog_keeps_every_promise():

@@ -25,9 +25,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_NEVER = 1 << 60  # the position of a topic no step teaches
+_NEVER = 1 << 60  # after every position and every choice: not taught, not chosen
 
 
+# Slots: a plan reads every unit once, and at 20,000 units smaller objects mean fewer trips
+# to memory, which is most of what that pass costs.
 @dataclass(frozen=True, slots=True)
 class Unit:
     """Something a learner can study: a section (chapter, episode, lecture) or a whole resource."""
@@ -110,6 +112,7 @@ class Plan:
 
     @property
     def next(self) -> Step | None:
+        """The first step; None when nothing is left to study."""
         return self.steps[0] if self.steps else None
 
 
@@ -158,8 +161,9 @@ def prerequisites(
 
 
 def _preference(unit: Unit, learner: Knowledge) -> tuple:
-    # Rules 2 onwards of the choice, lowest first; rule 1 (how much it still teaches)
-    # changes as units are chosen, so the heap pairs it with the rank this gives.
+    """Rules 2 onwards of the choice, lowest first: more sources, nearer the learner's level,
+    a preferred kind, free when they want free, already started, fewer hours, then key.
+    Rule 1 (how much of what is still uncovered it teaches) changes as units are chosen."""
     return (
         -unit.sources,
         abs(unit.level - learner.level),
@@ -169,6 +173,25 @@ def _preference(unit: Unit, learner: Knowledge) -> tuple:
         unit.hours,
         unit.key,
     )
+
+
+def _ranking(
+    sources: list[int], distance: list[int], misfit: list[int], hours: list[float], keys: list[str]
+) -> list[int]:
+    """Positions in `_preference`'s order, from its rules one column each (`misfit` packs the
+    kind, free and started rules as three bits, in that order).
+
+    Stable sorts from the last rule to the first, each on plain numbers or strings: no tuple
+    per unit. Input position breaks ties only between duplicate keys, which a catalog never has."""
+    ranked = sorted(range(len(keys)), key=keys.__getitem__)
+    ranked.sort(key=hours.__getitem__)
+    most, spread = max(sources, default=0), max(distance, default=0) + 1
+    first_rules = [
+        ((most - count) * spread + far) * 8 + fit
+        for count, far, fit in zip(sources, distance, misfit, strict=True)
+    ]
+    ranked.sort(key=first_rules.__getitem__)
+    return ranked
 
 
 class _Planner:
@@ -193,14 +216,23 @@ class _Planner:
             tuple(sorted(topic_id[topic] for topic in requires.get(name, ()) if topic in topic_id))
             for name in self.names
         ]
+        alone = [(index,) for index in range(len(self.names))]  # shared by units teaching one topic
         # Every pass over the units costs more than the arithmetic in it (at 20,000 units they
         # no longer fit in the processor's cache), so this is the one pass that reads them.
-        # Tuples of numbers, not lists: the garbage collector stops tracking them, and at
-        # catalog scale a plan's survivors would otherwise trigger full collections.
+        # Few new containers per unit, and tuples of numbers rather than lists (the garbage
+        # collector stops tracking those): at catalog scale each container kept alive brings
+        # the next collection nearer.
         found: list[Unit] = []
         found_taught: list[tuple[int, ...]] = []
         found_missing: list[tuple[int, ...]] = []
-        preference: list[tuple] = []
+        # `_preference`, one column per rule, for `_ranking`.
+        sources: list[int] = []
+        distance: list[int] = []
+        misfit: list[int] = []
+        hours: list[float] = []
+        keys: list[str] = []
+        level, kinds = learner.level, learner.kinds
+        free_only, started = learner.free_only, learner.in_progress
         for unit in curriculum.units:
             key = unit.key
             if key in finished:
@@ -213,7 +245,11 @@ class _Planner:
             # What a unit assumes but teaches itself is no prerequisite of it.
             if assumes and not assumes <= allowed and not assumes - unit.teaches <= allowed:
                 continue
-            taught = tuple(sorted(map(topic_id.__getitem__, hits)))
+            if len(hits) == 1:
+                (only,) = hits
+                taught = alone[topic_id[only]]
+            else:
+                taught = tuple(sorted(map(topic_id.__getitem__, hits)))
             if assumes or len(taught) != 1:
                 lacking = {topic_id[topic] for topic in assumes if topic in topic_id}
                 for topic in taught:
@@ -224,12 +260,19 @@ class _Planner:
                 found_missing.append(below[taught[0]])  # a DAG has no topic below itself
             found.append(unit)
             found_taught.append(taught)
-            preference.append(_preference(unit, learner))
+            sources.append(unit.sources)
+            distance.append(abs(unit.level - level))
+            misfit.append(
+                4 * bool(kinds and unit.kind not in kinds)
+                + 2 * (free_only and unit.cost != "free")
+                + (key not in started)
+            )
+            hours.append(unit.hours)
+            keys.append(key)
         # Units keep their input order, the order they lie in memory, which every walk below
         # follows; `rank` is their order by `_preference`, and decides every tie.
         self.units, self.taught, self.missing = found, found_taught, found_missing
-        # Input position breaks ties only between duplicate keys, which a catalog never has.
-        self.ranked = sorted(range(len(found)), key=preference.__getitem__)
+        self.ranked = _ranking(sources, distance, misfit, hours, keys)
         self.rank = [0] * len(found)
         for position, index in enumerate(self.ranked):
             self.rank[index] = position
@@ -489,7 +532,8 @@ class _Planner:
         first_at = [_NEVER] * len(self.names)
         for position, index in enumerate(sequence):
             for topic in self.taught[index]:
-                first_at[topic] = min(first_at[topic], position)
+                if first_at[topic] == _NEVER:
+                    first_at[topic] = position
         in_plan = set(sequence)
         size = len(self.units)
         # The alternatives' order as one number per unit (more needed topics taught, then
@@ -505,8 +549,9 @@ class _Planner:
             topics = [topic for topic in self.taught[index] if first_at[topic] == position]
             rivals: list[int] = []
             if topics and not self.must[index]:
-                # Every candidate teaches the rarest topic. Scanning its teachers costs at most
-                # the teachers of all the step's topics, and each topic is in one step only.
+                # Every candidate teaches the rarest topic. Sorting and scanning its teachers
+                # costs about the teachers of all the step's topics, and each topic is in one
+                # step only; a unit's readiness is worked out once, on first sight.
                 rarest = min(topics, key=lambda topic: len(self.teachers[topic]))
                 names = [self.names[topic] for topic in topics] if len(topics) > 1 else ()
                 for other in sorted(self.teachers[rarest], key=alternative_order.__getitem__):
@@ -576,10 +621,15 @@ def _kind_phrase(kind: str) -> str:
 
 
 def plan(curriculum: Curriculum, learner: Knowledge, goal: Goal) -> Plan:
-    """The fewest sensible steps covering every needed topic, each after its prerequisites.
+    """Steps covering every needed topic that can be covered, each after its effective
+    prerequisites, none of them spare; what nothing can cover is listed as uncoverable.
 
-    Near-linear in units plus topic edges: reachability and ordering are Kahn-style walks
-    with a count per unit, the choice a lazy greedy heap, the pruning forward-only heads.
+    Each pass is about linear in units plus topic edges: which units can ever be placed
+    (Kahn-style, a count per unit); which to take (goal units, then lazy greedy by gain in
+    buckets); their order (Kahn with a heap over the plan's units only, a cycle among them
+    repaired with earlier teachers); dropping spare steps (reverse-delete with heads that only
+    move forward); and each step's topics and alternatives. Dropping and reordering repeat
+    until nothing is spare, each round costing the plan's size and the needed topics.
     """
     planner = _Planner(curriculum, learner, goal)
     planner.reach()
@@ -602,21 +652,25 @@ def plan(curriculum: Curriculum, learner: Knowledge, goal: Goal) -> Plan:
 
 def opens(curriculum: Curriculum, learner: Knowledge, plan: Plan, step: Step) -> tuple[Unit, ...]:
     """The later steps whose effective prerequisites are all covered once `step` is done, and
-    not before: everything the learner covers and every earlier step counts as done."""
+    not before: what the learner covers and every earlier step count as done.
+
+    Each step's `assumed` already holds its prerequisites that are not covered, so the plan is
+    all this reads (the catalog and learner only keep one signature for every caller), and
+    listing what every step opens costs the plan's size, never the catalog's."""
     keys = [each.unit.key for each in plan.steps]
     if step.unit.key not in keys:
         return ()
     at = keys.index(step.unit.key)
-    before = set(covered(curriculum, learner))
+    before: set[str] = set()
     for earlier in plan.steps[:at]:
-        before |= earlier.unit.teaches
-    after = before | step.unit.teaches
-    result = []
-    for later in plan.steps[at + 1 :]:
-        needs = prerequisites(later.unit, curriculum.requires, plan.needed)
-        if needs <= after and not needs <= before:
-            result.append(later.unit)
-    return tuple(result)
+        before.update(earlier.topics)
+    mine = set(step.topics)
+    return tuple(
+        later.unit
+        for later in plan.steps[at + 1 :]
+        if mine.intersection(later.assumed)
+        and all(topic in before or topic in mine for topic in later.assumed)
+    )
 
 
 def first_project(curriculum: Curriculum, learner: Knowledge, project_keys: Iterable[str]) -> str | None:
