@@ -124,6 +124,9 @@ def opening_index() -> tuple[dict[str, LinkedResource], dict[str, frozenset[str]
     return cache.get_or_set(f"catalog-opening-index:{revision}", _build_opening_index, 24 * 60 * 60)
 
 
+OPENS_SHOWN = 30
+
+
 @require_safe
 def resource_detail(request, slug):
     linked = Resource.objects.select_related("stage").order_by("stage__position", "title")
@@ -155,7 +158,9 @@ def resource_detail(request, slug):
     context = {
         "resource": resource,
         "sections": resource.active_sections,
-        "opens": opens,
+        # A broad resource opens hundreds at scale: the first few, and how many more.
+        "opens": opens[:OPENS_SHOWN],
+        "opens_more": max(0, len(opens) - OPENS_SHOWN),
         "assumed": list(assumed),
     }
     return render(request, "catalog/resource_detail.html", context)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from catalog.browse import needs_by_resource
-from catalog.graph import opened_by
 
 from . import planner
 
@@ -71,6 +70,13 @@ class PlanIndex:
     # resource -> the topics it needs first: what "opens" it (catalog.graph.opened_by), the same
     # definition as the resource page's "What it opens".
     needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Worked out once per revision, so a plan costs no pass over the whole catalog for them:
+    # topic -> resources that need it first (the inverse of `needs`), each project's closure
+    # of what it assumes, the default goal's topics, and every resource's hours added up.
+    builders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    project_needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    path_topics: frozenset[str] = frozenset()
+    catalog_hours: float = 0.0
     resource_ids: Mapping[int, str] = field(default_factory=dict)
     section_ids: Mapping[int, str] = field(default_factory=dict)  # section id -> unit key
 
@@ -167,6 +173,21 @@ class PlanIndex:
         for unit in units:
             for topic in unit.teaches:
                 topic_stages.setdefault(topic, set()).add(unit.stage)
+        needs = needs_by_resource(teaches, assumes, requires)
+        builders: dict[str, set[str]] = {}
+        for slug, topics_needed in needs.items():
+            for topic in topics_needed:
+                builders.setdefault(topic, set()).add(slug)
+        by_key = {unit.key: unit for unit in units}
+        first_stage = stages[0][0] if stages else None
+        # The default goal: what the first stage (programming) teaches, and every pillar topic.
+        path_topics = {
+            topic
+            for unit in units
+            if unit.stage == first_stage and unit.kind != PROJECT
+            for topic in unit.teaches
+        }
+        path_topics |= {row["slug"] for row in topics if row["pillar_slug"]}
         curriculum = planner.Curriculum(
             requires=requires,
             pillar={row["slug"]: row["pillar_slug"] for row in topics},
@@ -184,7 +205,13 @@ class PlanIndex:
             pillars=tuple(slug for slug, _ in pillars),
             topic_stages={topic: frozenset(found) for topic, found in topic_stages.items()},
             projects=tuple(projects),
-            needs=needs_by_resource(teaches, assumes, requires),
+            needs=needs,
+            builders={topic: tuple(sorted(found)) for topic, found in builders.items()},
+            project_needs={
+                key: planner.closure(requires, by_key[key].assumes) for key in projects if key in by_key
+            },
+            path_topics=frozenset(path_topics),
+            catalog_hours=sum(row["hours"] for row in resources),
             resource_ids=resource_ids,
             section_ids=section_ids,
         )
@@ -300,18 +327,11 @@ def goal_of(index: PlanIndex, choice: GoalChoice, knowledge: planner.Knowledge) 
         facts = index.resources[choice.slug]
         goal = planner.Goal(topics=_taught(index, facts.units), units=facts.units, label=facts.title)
     if goal is None:
-        first_stage = index.stages[0] if index.stages else None
-        topics = {
-            topic
-            for unit in curriculum.units
-            if unit.stage == first_stage and unit.kind != PROJECT
-            for topic in unit.teaches
-        }
-        topics |= {topic for topic, pillar in curriculum.pillar.items() if pillar}
+        topics = index.path_topics
         # A project the learner has finished or started is their first project; otherwise the
         # one that needs least.
         started = [key for key in index.projects if key in knowledge.done | knowledge.in_progress]
-        first = started[0] if started else planner.first_project(curriculum, knowledge, index.projects)
+        first = started[0] if started else _first_project(index, knowledge)
         units = (first,) if first else ()
         goal = planner.Goal(topics=frozenset(topics) | _taught(index, units), units=units, label="")
     wanted = planner.closure(curriculum.requires, goal.topics | _assumed(index, goal.units))
@@ -324,6 +344,19 @@ def goal_of(index: PlanIndex, choice: GoalChoice, knowledge: planner.Knowledge) 
     if keep:
         goal = planner.Goal(topics=goal.topics, units=goal.units + keep, label=goal.label)
     return goal
+
+
+def _first_project(index: PlanIndex, knowledge: planner.Knowledge) -> str | None:
+    """Of the projects not done nor skipped, the one needing the fewest uncovered topics (what it
+    assumes and all they rest on), ties by fewer hours, then key. The closures are the index's,
+    so this costs one set difference per project (planner.first_project works them out anew)."""
+    have = planner.covered(index.curriculum, knowledge)
+    choices = [
+        (len(needs - have), index.units[key].hours, key)
+        for key, needs in index.project_needs.items()
+        if key not in knowledge.done and key not in knowledge.skipped
+    ]
+    return min(choices)[2] if choices else None
 
 
 def _taught(index: PlanIndex, keys) -> frozenset[str]:
@@ -393,9 +426,11 @@ def bars(
 
 
 def opens(index: PlanIndex, unit: planner.Unit) -> list[str]:
-    """The other resources that build on a topic this unit teaches, sorted by slug."""
-    others = {slug: needs for slug, needs in index.needs.items() if slug != unit.resource}
-    return opened_by(unit.teaches, others)
+    """The other resources that build on a topic this unit teaches, sorted by slug: what
+    `catalog.graph.opened_by` gives over `index.needs`, read from its inverse."""
+    found = {slug for topic in unit.teaches for slug in index.builders.get(topic, ())}
+    found.discard(unit.resource)
+    return sorted(found)
 
 
 def effective_order(stage_order: Sequence[str], catalog_stages: Sequence[str]) -> tuple[str, ...]:

@@ -221,8 +221,9 @@ ALTERNATIVES_SHOWN = 3
 OPENS_SHOWN = 5
 
 
-def _unit_entry(index: PlanIndex, unit: planner.Unit, statuses: Statuses) -> dict:
-    """What the page prints of one unit: a section with its resource, or a whole resource."""
+def _unit_entry(index: PlanIndex, unit: planner.Unit, statuses: Statuses, *, buttons: bool = False) -> dict:
+    """What the page prints of one unit: a section with its resource, or a whole resource, and
+    with `buttons` where they post (only units with buttons pay for reversing a URL)."""
     resource = index.resources[unit.resource]
     section = index.sections.get(unit.key)
     url = (section.url if section else "") or resource.url
@@ -241,19 +242,23 @@ def _unit_entry(index: PlanIndex, unit: planner.Unit, statuses: Statuses) -> dic
         "stage_name": index.names.get(unit.stage, unit.stage),
         "status": statuses.units.get(unit.key, NOT_STARTED),
         # Where its buttons post: the section's own status, or the resource's.
-        "post_url": reverse("progress:set_section_status", args=[section.slug])
-        if section
-        else reverse("progress:set_status", args=[resource.slug]),
+        "post_url": (
+            reverse("progress:set_section_status", args=[section.slug])
+            if section
+            else reverse("progress:set_status", args=[resource.slug])
+        )
+        if buttons
+        else "",
     }
 
 
-def _resource_entry(index: PlanIndex, slug: str) -> dict:
+def _resource_entry(index: PlanIndex, slug: str, *, buttons: bool = False) -> dict:
     facts = index.resources[slug]
     return {
         "title": facts.title,
         "resource_slug": slug,
         "is_section": False,
-        "post_url": reverse("progress:set_status", args=[slug]),
+        "post_url": reverse("progress:set_status", args=[slug]) if buttons else "",
     }
 
 
@@ -294,12 +299,13 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
         first_project = step.unit.kind == "project" and not learner_plan.goal.label
         opened = coverage.opens(index, step.unit)
         next_up = {
-            **_unit_entry(index, step.unit, statuses),
+            **_unit_entry(index, step.unit, statuses, buttons=True),
             "topics": _names(index, step.topics),
             "assumed": _names(index, step.assumed),
             "why": _why(index, learner_plan, step, first_project),
             "alternatives": [
-                _unit_entry(index, unit, statuses) for unit in step.alternatives[:ALTERNATIVES_SHOWN]
+                _unit_entry(index, unit, statuses, buttons=True)
+                for unit in step.alternatives[:ALTERNATIVES_SHOWN]
             ],
             "opens": [_resource_entry(index, slug) for slug in opened[:OPENS_SHOWN]],
             "opens_more": max(0, len(opened) - OPENS_SHOWN),
@@ -321,7 +327,7 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
         "more_steps": len(hidden),
         "more_hours": sum(step.unit.hours for step in hidden),
         "plan_hours": plan.hours,
-        "catalog_hours": sum(facts.hours for facts in index.resources.values()),
+        "catalog_hours": index.catalog_hours,
         "eta": coverage.eta(plan.hours, hours_per_week, today),
         "stage_left": [
             {"name": index.names.get(slug, slug), "hours": stage_hours[slug]}
@@ -335,7 +341,7 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
         # Whatever else the learner has started, by resource: a book with a chapter started,
         # or a resource started from the catalog that the plan does not need.
         "in_progress": [
-            _resource_entry(index, slug)
+            _resource_entry(index, slug, buttons=True)
             for slug, status in statuses.resources.items()
             if status == IN_PROGRESS and slug != (next_up or {}).get("resource_slug")
         ],
