@@ -415,3 +415,11 @@ def test_an_empty_result_says_so_once(client, shipped_catalog):
     html = client.get(LIST, {"q": "no resource is called this"}).content.decode()
     assert "Nothing matches these filters" in html
     assert "0 resources" not in html and "result-count" not in html
+
+
+def test_a_projects_byline_names_its_guide_not_an_author(client, shipped_catalog):
+    html = client.get(reverse("catalog:detail", args=["neural-network-from-scratch"])).content.decode()
+    assert (
+        '<p class="byline">Your own project; guide: Andrew Trask&#x27;s Grokking Deep Learning notebooks</p>'
+        in html
+    )
