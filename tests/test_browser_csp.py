@@ -110,7 +110,7 @@ def test_htmx_runs_under_the_policy(watched, live_server, shipped_catalog, ada):
     sign_in(page, base)
     page.evaluate("window.__sameDocument = true")  # a full page load would wipe this
     before = page.locator("#next-resource h2").inner_text()
-    page.locator("#next-resource").get_by_role("button", name="Mark done").click()
+    page.locator("#next-resource").get_by_role("button", name="I have done it").click()
     page.wait_for_function("t => document.querySelector('#next-resource h2').innerText !== t", arg=before)
     assert page.evaluate("window.__sameDocument") is True
 
