@@ -330,7 +330,8 @@ def goal_of(index: PlanIndex, choice: GoalChoice, knowledge: planner.Knowledge) 
         topics = index.path_topics
         # A project the learner has finished or started is their first project; otherwise the
         # one that needs least.
-        started = [key for key in index.projects if key in knowledge.done | knowledge.in_progress]
+        touched = knowledge.done | knowledge.in_progress
+        started = [key for key in index.projects if key in touched]
         first = started[0] if started else _first_project(index, knowledge)
         units = (first,) if first else ()
         goal = planner.Goal(topics=frozenset(topics) | _taught(index, units), units=units, label="")
