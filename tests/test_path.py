@@ -554,3 +554,16 @@ def test_what_the_next_step_opens_is_what_its_resource_page_says(client, alice, 
     page = client.get(reverse("catalog:detail", args=["py-course"])).content.decode()
     on_page = opened(page, 'id="unlocks-heading"', "</section>")
     assert on_path == on_page == ["first-project"]
+
+
+def test_a_kept_plan_comes_back_as_it_was_computed(alice, planned):
+    from mlpath.progress import path as learner_path
+
+    Progress.change(alice, planned["resources"]["py"], "done")
+    token, index = learner_path.current_plan_index()
+    computed = learner_path.compute_plan(index, alice)
+    back = learner_path.unpack(index, learner_path.pack(computed))
+    assert back.plan == computed.plan
+    assert back.goal == computed.goal and back.statuses.resources == computed.statuses.resources
+    # The learner's done units are not kept: the pages print none of them.
+    assert back.knowledge.done == frozenset() and back.knowledge.in_progress == computed.knowledge.in_progress

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mlpath.progress.coverage import PlanIndex
 from mlpath.progress.models import LearnerStamp, PathSettings, Progress, SectionProgress, StatusChange
-from mlpath.progress.path import current_plan_index, learner_plan, plan_key
+from mlpath.progress.path import current_plan_index, learner_plan, pack, plan_key, unpack
 
 from . import dashboard
 
@@ -42,7 +42,7 @@ def load_members(group, index: PlanIndex, token: str) -> list[dashboard.Member]:
     plans = {}
     if token:
         kept = cache.get_many(list(keys.values()))
-        plans = {user_id: kept[key] for user_id, key in keys.items() if key in kept}
+        plans = {user_id: unpack(index, kept[key]) for user_id, key in keys.items() if key in kept}
     missing = [m.user_id for m in memberships if m.user_id not in plans]
     if missing:
         statuses: dict[int, dict[int, str]] = {}
@@ -64,7 +64,7 @@ def load_members(group, index: PlanIndex, token: str) -> list[dashboard.Member]:
             for user_id in missing
         }
         if token:
-            cache.set_many({keys[user_id]: plan for user_id, plan in fresh.items()}, KEPT_SECONDS)
+            cache.set_many({keys[user_id]: pack(plan) for user_id, plan in fresh.items()}, KEPT_SECONDS)
         plans.update(fresh)
     last_activity = dict(
         StatusChange.objects.filter(**in_group)

@@ -7,7 +7,7 @@ same per-learner plans, kept in Django's cache, for every member at once.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 from django.db.models import F
@@ -159,12 +159,60 @@ def plan_for_user(user) -> tuple[PlanIndex, LearnerPlan]:
     token, index = current_plan_index()
     stamp = LearnerStamp.objects.filter(user=user).values_list("version", flat=True).first() or 0
     key = plan_key(user.pk, stamp, token)
-    kept = cache.get(key) if token else None
-    if kept is None:
-        kept = compute_plan(index, user)
-        if token:
-            cache.set(key, kept, PLAN_KEPT_SECONDS)
-    return index, kept
+    packed = cache.get(key) if token else None
+    if packed is not None:
+        return index, unpack(index, packed)
+    computed = compute_plan(index, user)
+    if token:
+        cache.set(key, pack(computed), PLAN_KEPT_SECONDS)
+    return index, computed
+
+
+def pack(learner_plan: LearnerPlan) -> tuple:
+    """What the cache keeps of a plan: its units by key, not as objects, and of the learner's
+    statuses only those the pages print (the plan's units and what is in progress). Unpickling
+    three hundred steps with their units, and thousands of done units, cost a /path/ request
+    more than rendering it."""
+    plan, knowledge = learner_plan.plan, learner_plan.knowledge
+    steps = tuple(
+        (
+            step.unit.key,
+            step.topics,
+            tuple(unit.key for unit in step.alternatives),
+            step.assumed,
+            step.why_over,
+        )
+        for step in plan.steps
+    )
+    shown = {key for key, _topics, alternatives, *_rest in steps for key in (key, *alternatives)}
+    units = learner_plan.statuses.units
+    statuses = Statuses(
+        units={key: units[key] for key in shown | knowledge.in_progress if key in units},
+        resources=learner_plan.statuses.resources,
+    )
+    slim = replace(
+        learner_plan,
+        plan=None,
+        statuses=statuses,
+        knowledge=replace(knowledge, done=frozenset(), skipped=frozenset()),
+    )
+    return slim, steps, plan.goal_topics, plan.needed, plan.covered, plan.uncoverable
+
+
+def unpack(index: PlanIndex, packed: tuple) -> LearnerPlan:
+    slim, steps, goal_topics, needed, covered, uncoverable = packed
+    units = index.units
+    plan = planner.Plan(
+        steps=tuple(
+            planner.Step(units[key], topics, tuple(units[other] for other in alternatives), assumed, why)
+            for key, topics, alternatives, assumed, why in steps
+        ),
+        goal_topics=goal_topics,
+        needed=needed,
+        covered=covered,
+        uncoverable=uncoverable,
+    )
+    return replace(slim, plan=plan)
 
 
 def compute_plan(index: PlanIndex, user) -> LearnerPlan:
