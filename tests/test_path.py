@@ -560,7 +560,7 @@ def test_a_kept_plan_comes_back_as_it_was_computed(alice, planned):
     from mlpath.progress import path as learner_path
 
     Progress.change(alice, planned["resources"]["py"], "done")
-    token, index = learner_path.current_plan_index()
+    _token, index = learner_path.current_plan_index()
     computed = learner_path.compute_plan(index, alice)
     back = learner_path.unpack(index, learner_path.pack(computed))
     assert back.plan == computed.plan
