@@ -220,50 +220,44 @@ class Progress(models.Model):
     def reset(cls, user) -> int:
         """Every status back to not started, logged; notes stay. Returns how many changed."""
         with transaction.atomic():
-            rows = list(cls.objects.select_for_update().filter(user=user).exclude(status=Status.NOT_STARTED))
             now = timezone.now()
-            StatusChange.objects.bulk_create(
-                StatusChange(
-                    user=user,
-                    resource_id=row.resource_id,
-                    from_status=row.status,
-                    to_status=Status.NOT_STARTED,
-                    from_started_at=row.started_at,
-                    from_finished_at=row.finished_at,
-                    changed_at=now,
-                    via_reset=True,
-                )
-                for row in rows
-            )
-            cls.objects.filter(pk__in=[row.pk for row in rows]).update(
-                status=Status.NOT_STARTED, started_at=None, finished_at=None, updated_at=now
-            )
-            sections = list(
-                SectionProgress.objects.select_for_update()
-                .filter(user=user)
-                .exclude(status=Status.NOT_STARTED)
-                .select_related("section")
-            )
-            StatusChange.objects.bulk_create(
-                StatusChange(
-                    user=user,
-                    resource_id=row.section.resource_id,
-                    section_id=row.section_id,
-                    from_status=row.status,
-                    to_status=Status.NOT_STARTED,
-                    from_started_at=row.started_at,
-                    from_finished_at=row.finished_at,
-                    changed_at=now,
-                    via_reset=True,
-                )
-                for row in sections
-            )
-            SectionProgress.objects.filter(pk__in=[row.pk for row in sections]).update(
-                status=Status.NOT_STARTED, started_at=None, finished_at=None, updated_at=now
+            rows = _reset_rows(cls.objects.filter(user=user), user, now, lambda row: (row.resource_id, None))
+            sections = _reset_rows(
+                SectionProgress.objects.filter(user=user).select_related("section"),
+                user,
+                now,
+                lambda row: (row.section.resource_id, row.section_id),
             )
             if rows or sections:
                 learner_changed.send(cls, user=user)
             return len(rows)
+
+
+def _reset_rows(progress, user, now, ids) -> list:
+    """Lock the started and done rows of `progress`, log each one's return to not started as
+    part of a reset, and reset them. `ids(row)` gives its (resource id, section id or None)."""
+    rows = list(progress.select_for_update().exclude(status=Status.NOT_STARTED))
+    changes = []
+    for row in rows:
+        resource_id, section_id = ids(row)
+        changes.append(
+            StatusChange(
+                user=user,
+                resource_id=resource_id,
+                section_id=section_id,
+                from_status=row.status,
+                to_status=Status.NOT_STARTED,
+                from_started_at=row.started_at,
+                from_finished_at=row.finished_at,
+                changed_at=now,
+                via_reset=True,
+            )
+        )
+    StatusChange.objects.bulk_create(changes)
+    progress.model.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=Status.NOT_STARTED, started_at=None, finished_at=None, updated_at=now
+    )
+    return rows
 
 
 class SectionProgress(models.Model):

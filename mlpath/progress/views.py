@@ -69,25 +69,15 @@ def set_status(request, slug):
             return _refused(request, f"That change cannot be undone: {refusal}. Nothing was changed.")
     else:
         change = Progress.change(request.user, resource, form.cleaned_data["status"])
-    if request.htmx and request.htmx.target == "next-resource":
-        return _path_answer(request, change)
-    if request.htmx:
-        # A control on a catalog page swaps only itself.
-        status = change.to_status if change else form.cleaned_data["status"]
-        return render(
-            request,
-            "progress/_status_control.html",
-            {
-                "resource": resource,
-                "status": status,
-                "undo": change if change and not change.via_undo else None,
-                "clear_other_undo": True,
-                "next": next_url(request, ""),
-            },
-        )
-    if change is not None:
-        messages.success(request, f"{learner_path.describe_change(change, resource.title)}.")
-    return redirect(next_url(request, reverse("progress:path")))
+    undo = change if change and not change.via_undo else None
+    return _answer(
+        request,
+        change,
+        form.cleaned_data["status"],
+        resource.title,
+        "progress/_status_control.html",
+        {"resource": resource, "undo": undo, "clear_other_undo": True},
+    )
 
 
 @login_required
@@ -105,17 +95,25 @@ def set_section_status(request, slug):
         message = _status_error(request.POST.get("status"))
         return HttpResponseBadRequest(render_to_string("400.html", {"message": message}, request))
     change = SectionProgress.change(request.user, section, form.cleaned_data["status"])
+    return _answer(
+        request,
+        change,
+        form.cleaned_data["status"],
+        f"{section.title} ({section.resource.title})",
+        "progress/_section_control.html",
+        {"section": section},
+    )
+
+
+def _answer(request, change, status: str, title: str, control: str, context: dict):
+    """After a status button: the path's next step and all it moves, the one control that was
+    pressed on a catalog page (htmx), or a redirect with a message (no JavaScript)."""
     if request.htmx and request.htmx.target == "next-resource":
         return _path_answer(request, change)
     if request.htmx:
-        status = change.to_status if change else form.cleaned_data["status"]
-        return render(
-            request,
-            "progress/_section_control.html",
-            {"section": section, "status": status, "next": next_url(request, "")},
-        )
+        status = change.to_status if change else status
+        return render(request, control, {**context, "status": status, "next": next_url(request, "")})
     if change is not None:
-        title = f"{section.title} ({section.resource.title})"
         messages.success(request, f"{learner_path.describe_change(change, title)}.")
     return redirect(next_url(request, reverse("progress:path")))
 
