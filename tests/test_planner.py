@@ -107,6 +107,23 @@ def test_the_learners_stage_order_decides_within_prerequisites():
     assert keys(result) == ["la-course/1", "calc-book", "la-course/2", "dl-lectures/1", "py-book"]
 
 
+def test_a_books_chapters_stay_together_and_in_their_own_order():
+    # Chapter 3 teaches the most, so it is chosen first, and "extra" has more sources than
+    # chapters 1 and 2; the plan still reads the book from chapter 1 to 3, then the rest.
+    units = (
+        unit("book/3", "derivatives gradients", position=3),
+        unit("book/1", "vectors", position=1),
+        unit("book/2", "matrices", position=2),
+        unit("extra", "topology", sources=4),
+    )
+    result = plan(
+        catalog(units, {}),
+        Knowledge(),
+        Goal(frozenset({"vectors", "matrices", "derivatives", "gradients", "topology"})),
+    )
+    assert keys(result) == ["book/1", "book/2", "book/3", "extra"]
+
+
 def test_it_prefers_a_unit_that_teaches_more_needed_topics():
     result = plan(catalog(), Knowledge(), Goal(frozenset({"python", "numpy"})))
     # py-video has more sources, but py-book alone teaches both topics.

@@ -132,6 +132,7 @@ class PlanIndex:
                         hours=section["hours"],
                         teaches=frozenset(section["topics"]),
                         assumes=frozenset(section["assumes"]) | frozenset(row["assumes"]),
+                        position=section["position"],
                         **common,
                     )
                 )

@@ -46,6 +46,7 @@ class Unit:
     kind: str = ""
     cost: str = "free"
     pillar: str | None = None
+    position: int = 0  # a section's place in its resource; 0 for a whole resource
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,7 @@ class _Planner:
             self.must[index] = 1
         self.choice = [_NEVER] * len(self.units)
         self.chosen: list[int] = []
+        self.resource_choice: dict[str, int] = {}  # resource -> when its first unit was chosen
 
     def reach(self) -> None:
         """Which units can ever be placed, and how early: a unit's depth is one more than the
@@ -327,6 +329,7 @@ class _Planner:
 
     def _choose(self, index: int) -> None:
         self.choice[index] = len(self.chosen)
+        self.resource_choice.setdefault(self.units[index].resource, len(self.chosen))
         self.chosen.append(index)
 
     def choose(self) -> None:
@@ -371,10 +374,18 @@ class _Planner:
                     continue
                 take(index)
 
-    def priority(self, index: int) -> tuple[int, int, int]:
-        # A goal unit goes as soon as it is ready; then the learner's stage order, then the
-        # order of choice.
-        return (0 if self.must[index] else 1, self.stage[index], self.choice[index])
+    def priority(self, index: int) -> tuple[int, int, int, int, int]:
+        # A goal unit goes as soon as it is ready; then the learner's stage order. Within a
+        # stage a resource's chapters stay together and in their own order (a book read from
+        # chapter 2 to 5, not 5 then 2), resources in the order they were chosen.
+        unit = self.units[index]
+        return (
+            0 if self.must[index] else 1,
+            self.stage[index],
+            self.resource_choice[unit.resource],
+            unit.position,
+            self.choice[index],
+        )
 
     def order(self, members: list[int], repair: bool) -> list[int]:
         """Kahn's order of `members`, by `priority` among the ready ones. When all that wait are
