@@ -1,13 +1,13 @@
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from . import kept
 from .browse import group_by_stage_and_pillar, needs_by_resource, page_window
 from .forms import CatalogFilterForm
 from .graph import opened_by
@@ -117,11 +117,8 @@ def _build_opening_index() -> tuple[dict[str, LinkedResource], dict[str, frozens
 
 def opening_index() -> tuple[dict[str, LinkedResource], dict[str, frozenset[str]]]:
     """Every active resource as a link, and what each needs before it: every resource page
-    reads all of it, so it is built once per catalog revision."""
-    revision = CatalogRevision.current()
-    if not revision:  # no token to key it on (see catalog/signals.py): build it afresh
-        return _build_opening_index()
-    return cache.get_or_set(f"catalog-opening-index:{revision}", _build_opening_index, 24 * 60 * 60)
+    reads all of it, so each process builds it once per catalog revision."""
+    return kept.per_revision("opening", _build_opening_index)[1]
 
 
 OPENS_SHOWN = 30
@@ -151,10 +148,14 @@ def resource_detail(request, slug):
         (links[other] for other in opened_by(taught, others)),
         key=lambda item: (item.stage_position, item.title),
     )
+    # Two subqueries rather than joins across both links: no duplicates, so no DISTINCT.
+    section_assumes = Section.assumes.through.objects.filter(
+        section__resource=resource, section__retired=False
+    )
     assumed = active_topics.filter(
-        Q(assumed_by_resources=resource)
-        | Q(assumed_by_sections__resource=resource, assumed_by_sections__retired=False)
-    ).distinct()
+        Q(pk__in=Resource.assumes.through.objects.filter(resource=resource).values("topic_id"))
+        | Q(pk__in=section_assumes.values("topic_id"))
+    )
     context = {
         "resource": resource,
         "sections": resource.active_sections,

@@ -13,7 +13,8 @@ from django.core.cache import cache
 from django.db.models import F
 from django.urls import reverse
 
-from catalog.models import CatalogRevision, Pillar, Resource, Section, Stage, Topic, search_url
+from catalog import kept
+from catalog.models import Pillar, Resource, Section, Stage, Topic, search_url
 
 from . import coverage, planner
 from .coverage import (
@@ -30,13 +31,10 @@ from .coverage import (
 )
 from .models import LearnerStamp, PathSettings, Progress, SectionProgress
 
-# {"plan": (revision token, PlanIndex)}: this process's copy of the catalog as planned.
-_kept: dict[str, tuple[str, PlanIndex]] = {}
-
 
 def forget_catalog() -> None:
-    """Drop this process's index (tests, and the bench between catalogs)."""
-    _kept.clear()
+    """Drop this process's copies of the catalog (tests, and the bench between catalogs)."""
+    kept.forget()
 
 
 _CHANGE_WORDS = {
@@ -65,19 +63,11 @@ PLAN_KEPT_SECONDS = 3600
 
 
 def current_plan_index() -> tuple[str, PlanIndex]:
-    """The catalog as the planner sees it: one query (its revision) while the catalog is
-    unchanged, ten more after a change. The revision is read before and after loading, and the
-    index kept only if the two agree, so a load that raced a catalog change is never kept; the
-    token comes back empty then, and nothing computed from the index may be cached either."""
-    token = CatalogRevision.current()
-    kept = _kept.get("plan")
-    if token and kept is not None and kept[0] == token:
-        return token, kept[1]
-    index = load_plan_index()
-    if token and CatalogRevision.current() == token:
-        _kept["plan"] = (token, index)
-        return token, index
-    return "", index
+    """The catalog as the planner sees it, built once per catalog revision in each process:
+    one query (the revision) while the catalog is unchanged, ten more after a change. The
+    token comes back empty when the build raced a catalog change (see `catalog.kept`), and
+    nothing computed from the index may be cached then."""
+    return kept.per_revision("plan", load_plan_index)
 
 
 def _links(through, owner: str, **active) -> dict[int, list[str]]:
