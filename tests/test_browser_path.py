@@ -159,3 +159,38 @@ def test_a_refused_click_says_so_instead_of_doing_nothing(page, live_server, shi
     page.locator("#next-resource").get_by_role("button", name="Start").click()
     page.locator("#htmx-error").get_by_text("Please reload the page").wait_for()
     assert next_title(page) == before
+
+
+def test_a_book_page_follows_its_chapters_in_place(page, live_server, shipped_catalog):
+    from axe_playwright_python.sync_playwright import Axe
+
+    sign_up(page, live_server.url, "emmy")
+    page.goto(f"{live_server.url}/catalog/seeing-theory/")
+    page.evaluate("window.__sameDocument = true")
+    book = page.locator("#status-seeing-theory .status-badge")
+    chapters = page.locator(".section-control")
+    count = chapters.count()
+    assert count == 6 and book.inner_text() == "Not started"
+    for position in range(1, count + 1):
+        control = f"#section-seeing-theory-{position}"
+        page.locator(control).get_by_role("button", name="Mark done").click()
+        page.wait_for_function(
+            "id => document.querySelector(id + ' .status-badge').innerText === 'Done'", arg=control
+        )
+        # The keyboard keeps its place: focus is on the swapped-in control's first button.
+        page.wait_for_function(
+            "id => document.querySelector(id).contains(document.activeElement)", arg=control, timeout=3000
+        )
+        # The book's own status follows its chapters without a reload.
+        expected = "Done" if position == count else "In progress"
+        page.wait_for_function(
+            "text => document.querySelector('#status-seeing-theory .status-badge').innerText === text",
+            arg=expected,
+        )
+    assert page.evaluate("window.__sameDocument") is True
+    serious = [
+        violation["id"]
+        for violation in Axe().run(page).response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == []

@@ -89,9 +89,9 @@ def test_the_signed_in_detail_keeps_its_query_budget(client, alice, django_asser
     for section in sections[: size // 2]:
         SectionProgress.change(alice, section, "done")
     address = reverse("catalog:detail", args=[f"resource-{size - 7}"])
-    # The anonymous page's 14 (the first after a catalog change), plus session, user, the
+    # The anonymous page's 15 (the first after a catalog change), plus session, user, the
     # learner's statuses (resources, sections, the last change) and the note.
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = client.get(address)
     assert response.status_code == 200
     assert response.content.decode().count("section-control") == 2
@@ -231,3 +231,94 @@ def test_the_detail_links_back_to_the_path(client, alice, shipped_catalog):
     html = client.get(reverse("catalog:detail", args=["mml-book"])).content.decode()
     assert f'<a class="back-to-path" href="{reverse("progress:path")}">' in html
     assert "sign up</a>" not in html
+
+
+def on_page(slug: str, target: str) -> dict:
+    """The headers htmx sends for a button pressed on a resource's page."""
+    page = reverse("catalog:detail", args=[slug])
+    return {"HX-Request": "true", "HX-Target": target, "HX-Current-URL": f"http://testserver{page}"}
+
+
+def test_the_last_section_done_shows_the_resource_done_without_a_reload(client, alice, shipped_catalog):
+    *first, last = Section.objects.filter(resource__slug="seeing-theory").order_by("position")
+    for section in first:
+        SectionProgress.change(alice, section, "done")
+    response = client.post(
+        reverse("progress:set_section_status", args=[last.slug]),
+        {"status": "done", "next": f"/catalog/seeing-theory/#section-{last.slug}"},
+        headers=on_page("seeing-theory", f"section-{last.slug}"),
+    )
+    html = response.content.decode()
+    assert "status-done" in section_control(html, last.slug)
+    resource = control(html, "seeing-theory")
+    assert 'hx-swap-oob="true"' in resource
+    assert '<span class="status-badge status-done" role="status">Done</span>' in resource
+    # The change was a section's: the book's control offers no Undo naming the whole book.
+    assert "Undo" not in resource
+    # Pressed anywhere else (the path, a list), only the pressed control comes back.
+    again = client.post(
+        reverse("progress:set_section_status", args=[last.slug]),
+        {"status": "in_progress"},
+        headers={"HX-Request": "true", "HX-Target": f"section-{last.slug}"},
+    ).content.decode()
+    assert 'id="status-seeing-theory"' not in again and "hx-swap-oob" not in again
+
+
+def test_a_resource_marked_done_on_its_page_shows_its_sections_covered(client, alice, shipped_catalog):
+    chapters = list(Section.objects.filter(resource__slug="mml-book").order_by("position"))
+    SectionProgress.change(alice, chapters[0], "in_progress")
+    response = client.post(
+        reverse("progress:set_status", args=["mml-book"]),
+        {"status": "done", "next": "/catalog/mml-book/#status-mml-book"},
+        headers=on_page("mml-book", "status-mml-book"),
+    )
+    html = response.content.decode()
+    assert html.count('class="status-control section-control"') == len(chapters)
+    # A chapter the learner set keeps its own status; the rest are covered by the book.
+    first = section_control(html, chapters[0].slug)
+    assert 'hx-swap-oob="true"' in first and "status-in_progress" in first
+    assert all("status-done" in section_control(html, chapter.slug) for chapter in chapters[1:])
+    assert "status-done" in control(html, "mml-book") and "Undo" in control(html, "mml-book")
+    # The same button on the catalog list leaves the list alone.
+    listed = client.post(
+        reverse("progress:set_status", args=["mml-book"]),
+        {"status": "in_progress"},
+        headers={"HX-Request": "true", "HX-Target": "status-mml-book", "HX-Current-URL": "http://testserver/catalog/"},
+    ).content.decode()
+    assert "section-control" not in listed
+
+
+def test_marking_a_resource_not_started_shows_what_its_sections_still_say(client, alice, shipped_catalog):
+    resource = Resource.objects.get(slug="mml-book")
+    Progress.change(alice, resource, "done")
+    SectionProgress.change(alice, Section.objects.get(slug="mml-book-3"), "done")
+    response = client.post(
+        reverse("progress:set_status", args=["mml-book"]),
+        {"status": "not_started"},
+        headers=on_page("mml-book", "status-mml-book"),
+    )
+    # A chapter is still done, so the book is in progress, not "not started".
+    assert "status-in_progress" in control(response.content.decode(), "mml-book")
+    assert Progress.objects.get(user=alice, resource=resource).status == "not_started"
+
+
+@pytest.mark.parametrize("size", [30, 300])
+def test_a_section_button_on_its_page_keeps_its_query_budget(
+    client, alice, django_assert_max_num_queries, size
+):
+    catalog = make_catalog(size)
+    sections = add_sections(catalog)
+    for section in sections[: size // 2]:
+        SectionProgress.change(alice, section, "done")
+    resource = catalog["resources"][size - 7]
+    section = next(section for section in sections if section.resource_id == resource.id)
+    # Session and user, the section, the change (its rows made on first use, each in a
+    # savepoint; the log; the stamp), then the learner's statuses for the resource's control
+    # (resources, sections, the last change): the same at both sizes.
+    with django_assert_max_num_queries(19):
+        response = client.post(
+            reverse("progress:set_section_status", args=[section.slug]),
+            {"status": "done"},
+            headers=on_page(resource.slug, f"section-{section.slug}"),
+        )
+    assert f'id="status-{resource.slug}"' in response.content.decode()

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Resource
-from mlpath.progress.models import PathSettings, Progress, StatusChange
+from mlpath.progress.models import PathSettings, Progress, SectionProgress, StatusChange
 from tests.factories import make_catalog, make_plan_catalog
 
 pytestmark = pytest.mark.django_db
@@ -348,6 +348,28 @@ def test_it_refuses_unknown_slugs_and_statuses(client, alice, shipped_catalog, s
     assert message in response.content.decode()
     assert "Traceback" not in response.content.decode()
     assert not Progress.objects.exists()
+    assert not StatusChange.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("slug", "data", "code", "message"),
+    [
+        ("no-such-section", {"status": "done"}, 404, ""),
+        ("seeing-theory-2", {"status": "finished"}, 400, "“finished” is not a status"),
+        ("seeing-theory-2", {}, 400, "Choose a status"),
+        ("seeing-theory-2", {"status": "done", "undo": "1"}, 400, "Nothing was changed"),
+        ("seeing-theory-2", {"status": "done" * 500}, 400, "is not a status"),
+    ],
+)
+def test_a_section_refuses_unknown_slugs_and_statuses(
+    client, alice, shipped_catalog, slug, data, code, message
+):
+    for headers in (HTMX_PATH, {}):
+        response = client.post(section_url(slug), data, headers=headers)
+        assert response.status_code == code
+        assert message in response.content.decode()
+        assert "Traceback" not in response.content.decode()
+    assert not SectionProgress.objects.exists()
     assert not StatusChange.objects.exists()
 
 

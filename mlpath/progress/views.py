@@ -1,4 +1,5 @@
 import json
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -19,6 +20,7 @@ from . import path as learner_path
 from .export import export_data
 from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, StatusForm, catalog_choices
 from .models import PathSettings, Progress, SectionProgress, StatusChange
+from .templatetags.progress import read_book
 
 
 def _plan_context(request, last_change=None, notice: str = "") -> dict:
@@ -77,6 +79,7 @@ def set_status(request, slug):
         resource.title,
         "progress/_status_control.html",
         {"resource": resource, "undo": undo, "clear_other_undo": True},
+        resource=resource,
     )
 
 
@@ -102,20 +105,51 @@ def set_section_status(request, slug):
         f"{section.title} ({section.resource.title})",
         "progress/_section_control.html",
         {"section": section},
+        resource=section.resource,
     )
 
 
-def _answer(request, change, status: str, title: str, control: str, context: dict):
-    """After a status button: the path's next step and all it moves, the one control that was
-    pressed on a catalog page (htmx), or a redirect with a message (no JavaScript)."""
+def _answer(request, change, status: str, title: str, control: str, context: dict, resource=None):
+    """After a status button: the path's next step and all it moves; on a catalog page (htmx)
+    the control that was pressed, and on `resource`'s own page whatever else the change moved
+    (see `_resource_page_moves`); or a redirect with a message (no JavaScript)."""
     if request.htmx and request.htmx.target == "next-resource":
         return _path_answer(request, change)
     if request.htmx:
-        status = change.to_status if change else status
-        return render(request, control, {**context, "status": status, "next": next_url(request, "")})
+        context = {"status": change.to_status if change else status, **context}
+        moved = _resource_page_moves(request, resource, context) if resource else ""
+        # The pressed control is swapped out from under the keyboard: its first button (the
+        # likely next action) takes the focus, so Tab goes on through the same card.
+        answer = {**context, "next": next_url(request, ""), "pressed": True}
+        html = render_to_string(control, answer, request)
+        return HttpResponse(html + moved)
     if change is not None:
         messages.success(request, f"{learner_path.describe_change(change, title)}.")
     return redirect(next_url(request, reverse("progress:path")))
+
+
+def _resource_page_moves(request, resource, context: dict) -> str:
+    """On a resource's own page one button moves more than itself: the resource's status
+    follows its sections, and a resource marked done or skipped covers the sections it has
+    not been told about. Those other controls as they now are, out of band (hx-swap-oob);
+    the pressed one's status in `context` becomes the effective one. Elsewhere: nothing."""
+    page = urlsplit(request.htmx.current_url_abs_path or "").path
+    if page != resource.get_absolute_url():
+        return ""
+    book = read_book(request.user, page)
+    section = context.get("section")
+    if section is not None:
+        context["status"] = book.section_status(section)
+        sections = []
+    else:
+        context["status"] = book.status_of(resource.id)
+        sections = (
+            resource.sections.active()
+            .order_by("position")
+            .only("id", "slug", "position", "title", "resource_id")
+        )
+    moved = {"resource": resource, "book": book, "sections": sections, "resource_too": section is not None}
+    return render_to_string("progress/_resource_page_oob.html", moved, request)
 
 
 def _refused(request, message: str):

@@ -101,15 +101,18 @@ def learner_progress(context):
 
 
 @register.inclusion_tag("progress/_status_control.html", takes_context=True)
-def status_control(context, resource, book):
+def status_control(context, resource, book, oob=False):
     request = context["request"]
     last = book.last_change if book else None
-    undo = last if last and last.resource_id == resource.id and last.undoable() else None
+    # A chapter's change is undone on the path, not by a button that names the whole book.
+    mine = last and last.resource_id == resource.id and last.section_id is None
+    undo = last if mine and last.undoable() else None
     return {
         "request": request,
         "resource": resource,
         "status": book.status_of(resource.id) if book else None,
         "undo": undo,
+        "oob": oob,
         # Without JavaScript the learner comes back to this card, not the top of the list.
         "next": f"{book.here if book else request.get_full_path()}#status-{resource.slug}",
         "csrf_token": context.get("csrf_token"),
@@ -117,11 +120,12 @@ def status_control(context, resource, book):
 
 
 @register.inclusion_tag("progress/_section_control.html", takes_context=True)
-def section_control(context, section, book):
+def section_control(context, section, book, oob=False):
     request = context["request"]
     return {
         "request": request,
         "section": section,
+        "oob": oob,
         "status": book.section_status(section),
         "next": f"{book.here or request.get_full_path()}#section-{section.slug}",
         "csrf_token": context.get("csrf_token"),
