@@ -283,7 +283,11 @@ def test_a_resource_marked_done_on_its_page_shows_its_sections_covered(client, a
     listed = client.post(
         reverse("progress:set_status", args=["mml-book"]),
         {"status": "in_progress"},
-        headers={"HX-Request": "true", "HX-Target": "status-mml-book", "HX-Current-URL": "http://testserver/catalog/"},
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "status-mml-book",
+            "HX-Current-URL": "http://testserver/catalog/",
+        },
     ).content.decode()
     assert "section-control" not in listed
 
