@@ -29,7 +29,9 @@ class CatalogFilterForm(forms.Form):
         # (slug, name) pairs: at a thousand topics, model instances for a list of choices add up.
         self.fields["stage"].choices = [("", "Any stage"), *stages]
         self.fields["pillar"].choices = [("", "Any pillar"), *pillars]
-        self.fields["topic"].choices = [("", "Any topic"), *topics]
+        # A thousand topics, and the select is usually printed from the page's fragment cache:
+        # read them only when a topic is validated or the select is drawn.
+        self.fields["topic"].choices = lambda: [("", "Any topic"), *topics]
         self.fields["q"].widget.attrs.update(
             {"type": "search", "placeholder": "Title, creator or topic", "autocomplete": "off"}
         )

@@ -247,7 +247,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mlpath <noreply@localhost>")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only: no translation machinery in every {% url %} and floatformat (about 1.5 ms of
+# a path page at bench scale). Dates and numbers print as the English locale does.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

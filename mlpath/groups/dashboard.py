@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from mlpath.progress.coverage import DONE, IN_PROGRESS, SKIPPED, PlanIndex, ResourceFacts, bars
+from mlpath.progress.coverage import DONE, IN_PROGRESS, SKIPPED, PlanIndex, ResourceFacts
 from mlpath.progress.path import LearnerPlan
 
 # The column for the goal's topics outside the pillars: Python, and what projects teach. With
@@ -89,7 +89,7 @@ def member_rows(
     for member in members:
         learner_plan = member.plan
         plan = learner_plan.plan
-        _stages, pillar_bars, overall = bars(index, plan, learner_plan.stage_order)
+        _stages, pillar_bars, overall = learner_plan.bars
         practice = [topic for topic in plan.goal_topics if not index.curriculum.pillar.get(topic)]
         covered = sum(1 for topic in practice if topic in plan.covered)
         pillars = ((PRACTICE, (100 * covered) // len(practice) if practice else 100),)

@@ -370,12 +370,17 @@ def _assumed(index: PlanIndex, keys) -> frozenset[str]:
     return frozenset(topic for key in keys for topic in index.units[key].assumes)
 
 
-def home_stage(index: PlanIndex, topic: str, order: Sequence[str]) -> str | None:
-    """The stage a topic's bar belongs to: the first, in the learner's order, that teaches it."""
+def home_stage(
+    index: PlanIndex, topic: str, order: Sequence[str], rank: Mapping[str, int] | None = None
+) -> str | None:
+    """The stage a topic's bar belongs to: the first, in the learner's order, that teaches it.
+    `rank`, each stage's place in `order`, saves finding it again for every topic."""
     stages = index.topic_stages.get(topic)
     if not stages:
         return None
-    return min(stages, key=lambda stage: order.index(stage) if stage in order else len(order))
+    if rank is None:
+        rank = {stage: position for position, stage in enumerate(order)}
+    return min(stages, key=lambda stage: rank.get(stage, len(order)))
 
 
 @dataclass(frozen=True)
@@ -403,9 +408,10 @@ def bars(
     covered = plan.covered
     by_stage: dict[str, list[int]] = {}
     by_pillar: dict[str, list[int]] = {}
+    rank = {stage: position for position, stage in enumerate(order)}
     for topic in plan.goal_topics:
         done = 1 if topic in covered else 0
-        stage = home_stage(index, topic, order)
+        stage = home_stage(index, topic, order, rank)
         if stage is not None:
             sums = by_stage.setdefault(stage, [0, 0])
             sums[0] += done

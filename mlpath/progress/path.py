@@ -141,6 +141,9 @@ class LearnerPlan:
     known_stages: frozenset[str]
     hours_per_week: float
     customised: bool
+    # (stage bars, pillar bars, overall): counted once with the plan and kept with it, not
+    # recounted over every goal topic on each page view.
+    bars: tuple = ((), (), None)
 
 
 def plan_for_user(user) -> tuple[PlanIndex, LearnerPlan]:
@@ -233,8 +236,9 @@ def learner_plan(
     )
     choice = GoalChoice(path_settings.goal_kind, path_settings.goal_slug)
     goal = goal_of(index, choice, knowledge)
+    plan = planner.plan(index.curriculum, knowledge, goal)
     return LearnerPlan(
-        plan=planner.plan(index.curriculum, knowledge, goal),
+        plan=plan,
         goal=goal,
         goal_choice=choice,
         statuses=statuses,
@@ -243,12 +247,17 @@ def learner_plan(
         known_stages=known_stages,
         hours_per_week=float(path_settings.hours_per_week),
         customised=bool(path_settings.pk),
+        bars=bars(index, plan, stage_order),
     )
+
+
+# Moves when what `pack` keeps changes shape, so a deploy never unpickles an older shape.
+PLAN_FORMAT = 2
 
 
 def plan_key(user_id: int, stamp: int, token: str) -> str:
     """Where a learner's plan is kept: it moves with their stamp and the catalog."""
-    return f"plan:{user_id}:{stamp}:{token}"
+    return f"plan{PLAN_FORMAT}:{user_id}:{stamp}:{token}"
 
 
 # The path page lists this many steps after the next one; the rest are summed.
@@ -350,7 +359,7 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
         }
     rest = steps[1 : 1 + STEPS_SHOWN]
     hidden = steps[1 + STEPS_SHOWN :]
-    stage_bars, pillar_bars, overall = bars(index, plan, learner_plan.stage_order)
+    stage_bars, pillar_bars, overall = learner_plan.bars
     stage_hours: dict[str, float] = {}
     for step in steps:
         stage_hours[step.unit.stage] = stage_hours.get(step.unit.stage, 0.0) + step.unit.hours
