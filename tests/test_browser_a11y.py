@@ -33,6 +33,7 @@ SIGNED_IN = [
     "/catalog/",
     "/catalog/seeing-theory/",
     "/path/",
+    "/path/map/",
     "/path/settings/",
     "/path/reset/",
     "/groups/",

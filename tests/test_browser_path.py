@@ -194,3 +194,20 @@ def test_a_book_page_follows_its_chapters_in_place(page, live_server, shipped_ca
         if violation["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def test_the_map_is_walked_with_the_keyboard(page, live_server, shipped_catalog):
+    sign_up(page, live_server.url, "sofia")
+    page.get_by_role("link", name="See the map of your whole goal").click()
+    page.wait_for_url("**/path/map/")
+    page.get_by_role("link", name="← Back to my path").focus()
+    # Tab from the page's first link reaches the picture's topics, each a link of its own.
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('map-node')"):
+            break
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label and label.endswith((": next", ": later", ": in progress", ": learned", ": known"))
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/topics/*/")
+    assert page.get_by_role("heading", level=1).inner_text() == label.rsplit(":", 1)[0]

@@ -209,9 +209,9 @@ def test_marking_done_under_htmx_returns_only_the_fragments(client, alice, plann
     html = response.content.decode()
     assert "<html" not in html
     assert html.lstrip().startswith('<section id="next-resource"')
-    for block in ("stage-bars", "pillar-bars", "eta", "in-progress", "plan"):
+    for block in ("stage-bars", "pillar-bars", "eta", "in-progress", "next-map", "plan"):
         assert f'id="{block}"' in html
-    assert html.count('hx-swap-oob="true"') == 5
+    assert html.count('hx-swap-oob="true"') == 6
     block = next_block(response)
     assert "First project" in block
     assert "Undo" in block

@@ -16,7 +16,7 @@ from django.urls import reverse
 from catalog import kept
 from catalog.models import Pillar, Resource, Section, Stage, Topic, search_url
 
-from . import coverage, planner
+from . import coverage, planner, topicmap
 from .coverage import (
     IN_PROGRESS,
     NOT_STARTED,
@@ -392,6 +392,8 @@ def plan_context(index: PlanIndex, learner_plan: LearnerPlan, *, today, last_cha
             for slug, status in statuses.resources.items()
             if status == IN_PROGRESS and slug != (next_up or {}).get("resource_slug")
         ],
+        "small_map": next_step_map(index, learner_plan),
+        "map_states": list(topicmap.STATE_LABELS.items()),
         "uncoverable": _names(index, plan.uncoverable),
         "finished": not steps and not plan.uncoverable,
         "undo": _undo_change(last_change),
@@ -419,3 +421,50 @@ def _undo_change(last_change) -> dict | None:
         "from_label": last_change.get_from_status_display().lower(),
         "text": describe_change(last_change, f"{section.title}" if section else title),
     }
+
+
+# --- The topic map --------------------------------------------------------------------------
+
+
+def map_states(index: PlanIndex, learner_plan: LearnerPlan) -> dict[str, str]:
+    """Every topic of the learner's goal with its state on the map."""
+    plan, knowledge = learner_plan.plan, learner_plan.knowledge
+    known_stages = learner_plan.known_stages
+    known = knowledge.known | {
+        topic for topic in plan.covered if index.topic_stages.get(topic, frozenset()) & known_stages
+    }
+    started = frozenset().union(
+        *(index.units[key].teaches for key in knowledge.in_progress if key in index.units)
+    )
+    return topicmap.topic_states(
+        plan.goal_topics,
+        covered=plan.covered,
+        known=known,
+        in_progress=started,
+        next_up=frozenset(plan.steps[0].topics) if plan.steps else frozenset(),
+    )
+
+
+def goal_map(index: PlanIndex, learner_plan: LearnerPlan) -> topicmap.TopicMap:
+    """The whole goal, for /path/map/."""
+    return topicmap.topic_map(map_states(index, learner_plan), index.curriculum.requires, index.topic_names)
+
+
+def next_step_map(index: PlanIndex, learner_plan: LearnerPlan) -> topicmap.TopicMap | None:
+    """The next step's topics with what they rest on and what rests on them, for /path/."""
+    plan = learner_plan.plan
+    if not plan.steps:
+        return None
+    states = map_states(index, learner_plan)
+    requires = index.curriculum.requires
+    step = plan.steps[0]
+    # What the step assumes (a project names what it needs) is what it rests on, too.
+    around = topicmap.neighbourhood(step.topics, states, requires) | (step.unit.assumes & states.keys())
+    return topicmap.topic_map(
+        {topic: states[topic] for topic in around},
+        requires,
+        index.topic_names,
+        per_row=3,
+        most_per_layer=9,
+        fold=False,
+    )

@@ -21,6 +21,7 @@ from .export import export_data
 from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, StatusForm, catalog_choices
 from .models import PathSettings, Progress, SectionProgress, StatusChange
 from .templatetags.progress import read_book
+from .topicmap import STATE_LABELS
 
 
 def _plan_context(request, last_change=None, notice: str = "") -> dict:
@@ -37,7 +38,7 @@ def _plan_context(request, last_change=None, notice: str = "") -> dict:
 
 # The answer to a button on the path page: the new next step, then out of band (hx-swap-oob)
 # everything else a change can move. A plan is recomputed as a whole, so any of it can.
-_ANSWER_PARTS = ["announce", "in-progress", "plan", "eta", "stage-bars", "pillar-bars"]
+_ANSWER_PARTS = ["announce", "in-progress", "next-map", "plan", "eta", "stage-bars", "pillar-bars"]
 
 
 def _path_answer(request, change, notice: str = "") -> HttpResponse:
@@ -54,6 +55,20 @@ def _path_answer(request, change, notice: str = "") -> HttpResponse:
 @require_safe
 def path_page(request):
     return render(request, "progress/path.html", _plan_context(request))
+
+
+@login_required
+@require_safe
+def map_page(request):
+    index, learner_plan = learner_path.plan_for_user(request.user)
+    topic_map = learner_path.goal_map(index, learner_plan)
+    context = {
+        "goal_label": learner_path.goal_label(index, learner_plan.goal),
+        "topic_map": topic_map,
+        "folded": any(layer.folded for layer in topic_map.layers),
+        "map_states": list(STATE_LABELS.items()),
+    }
+    return render(request, "progress/map.html", context)
 
 
 @login_required
