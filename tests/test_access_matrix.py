@@ -60,6 +60,7 @@ MATRIX = [
     # One learner's own path: anyone signed in, always their own.
     ("progress:path",                      GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:map",                       GET,   LOGIN,    200,      200,      200,      200,      200),
+    ("progress:activity",                  GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:welcome",                   GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:welcome",                   POST,  LOGIN,    302,      302,      302,      302,      302),
     ("progress:settings",                  GET,   LOGIN,    200,      200,      200,      200,      200),

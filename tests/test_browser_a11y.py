@@ -34,6 +34,7 @@ SIGNED_IN = [
     "/catalog/seeing-theory/",
     "/path/",
     "/path/map/",
+    "/path/activity/",
     "/path/settings/",
     "/path/reset/",
     "/groups/",

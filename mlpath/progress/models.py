@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from catalog.models import Resource, Section
@@ -314,7 +315,54 @@ class SectionProgress(models.Model):
         return dict(rows.values_list("section_id", "status"))
 
 
+# A history row's hours: its section's, or its resource's when the change was to the whole.
+_ROW_HOURS = Coalesce(F("section__hours"), F("resource__hours"))
+_FINISHED = Q(to_status=coverage.DONE, via_undo=False)
+_TAKEN_BACK = Q(from_status=coverage.DONE, via_undo=True)  # an Undo of a "done"
+
+
 class StatusChangeQuerySet(models.QuerySet):
+    def finished_by_day(self, user, since) -> dict:
+        """{day: (finished, hours)} from `since` (an aware datetime) on, in one query: the
+        sections and whole resources marked done each day, less those taken back with Undo.
+        A reset is no finishing, and its rows are left out."""
+        rows = (
+            self.filter(user=user, changed_at__gte=since, via_reset=False)
+            .filter(_FINISHED | _TAKEN_BACK)
+            .annotate(day=TruncDate("changed_at"))
+            .order_by()
+            .values("day")
+            .annotate(
+                done=Count("id", filter=_FINISHED),
+                undone=Count("id", filter=_TAKEN_BACK),
+                done_hours=Sum(_ROW_HOURS, filter=_FINISHED),
+                undone_hours=Sum(_ROW_HOURS, filter=_TAKEN_BACK),
+            )
+        )
+        return {
+            row["day"]: (
+                max(0, row["done"] - row["undone"]),
+                max(0.0, float((row["done_hours"] or 0) - (row["undone_hours"] or 0))),
+            )
+            for row in rows
+        }
+
+    def active_days(self, user) -> list:
+        """Every day the learner started or finished something (by a click, not an Undo or a
+        reset): what the week streaks count."""
+        return list(
+            self.filter(
+                user=user,
+                to_status__in=(coverage.DONE, coverage.IN_PROGRESS),
+                via_undo=False,
+                via_reset=False,
+            )
+            .annotate(day=TruncDate("changed_at"))
+            .order_by()
+            .values_list("day", flat=True)
+            .distinct()
+        )
+
     def latest_for(self, user) -> "StatusChange | None":
         """The learner's latest change, with the slug and title of its resource (all an Undo
         prints: the rest of the row, its JSON above all, cost more to load than the query)."""

@@ -6,6 +6,7 @@ app_name = "progress"
 urlpatterns = [
     path("", views.path_page, name="path"),
     path("map/", views.map_page, name="map"),
+    path("activity/", views.activity_page, name="activity"),
     path("settings/", views.settings_page, name="settings"),
     path("welcome/", views.welcome, name="welcome"),
     path("progress/<slug:slug>/", views.set_status, name="set_status"),

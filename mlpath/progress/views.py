@@ -1,7 +1,9 @@
 import json
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -10,12 +12,14 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Resource, Section
 from mlpath.decorators import login_required
 from mlpath.redirects import next_url
 
+from . import activity
 from . import path as learner_path
 from .export import export_data
 from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, StatusForm, catalog_choices
@@ -29,11 +33,72 @@ def _plan_context(request, last_change=None, notice: str = "") -> dict:
     index, learner_plan = learner_path.plan_for_user(request.user)
     if last_change is None and not notice:
         last_change = StatusChange.objects.latest_for(request.user)
-    context = learner_path.plan_context(
-        index, learner_plan, today=timezone.localdate(), last_change=last_change
-    )
+    today = timezone.localdate()
+    context = learner_path.plan_context(index, learner_plan, today=today, last_change=last_change)
     context["notice"] = notice
+    # One indexed query: what this week's clicks finished, against the weekly hours.
+    week = StatusChange.objects.finished_by_day(request.user, _start_of(activity.week_of(today)))
+    context["week"] = activity.WeekGoal(
+        sum(hours for _done, hours in week.values()), learner_plan.hours_per_week
+    )
     return context
+
+
+def _start_of(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _describe_history(change) -> str:
+    title = (
+        f"{change.section.title} ({change.resource.title})" if change.section_id else change.resource.title
+    )
+    if change.via_reset:
+        return f"Reset: “{title}” went back to not started"
+    if change.via_undo:
+        return f"Undo: “{title}” went back to {change.get_to_status_display().lower()}"
+    return learner_path.describe_change(change, title)
+
+
+HISTORY_PER_PAGE = 50
+
+
+@login_required
+@require_safe
+@vary_on_headers("HX-Request")
+def activity_page(request):
+    """The learner's own history, newest first, with a year's heatmap and week streaks."""
+    today = timezone.localdate()
+    first_week = activity.week_of(today) - timedelta(weeks=activity.WEEKS_SHOWN - 1)
+    changes = (
+        StatusChange.objects.filter(user=request.user)
+        .select_related("resource", "section")
+        .only(
+            *("changed_at", "from_status", "to_status", "via_undo", "via_reset", "section_id"),
+            *("resource__slug", "resource__title", "section__title"),
+        )
+        .order_by("-changed_at", "-id")
+    )
+    page = Paginator(changes, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    history = [{"change": change, "text": _describe_history(change)} for change in page]
+    context = {"page": page, "history": history}
+    if request.htmx and request.htmx.target == "history":
+        return render(request, "progress/activity.html#history", context)
+    calendar = activity.heatmap(
+        StatusChange.objects.finished_by_day(request.user, _start_of(first_week)), today
+    )
+    hours_per_week = (
+        PathSettings.objects.filter(user=request.user).values_list("hours_per_week", flat=True).first()
+    )
+    this_week = sum(
+        day.hours for week in calendar.weeks for day in week if day.day >= activity.week_of(today)
+    )
+    context |= {
+        "calendar": calendar,
+        "months": activity.by_month(calendar),
+        "streaks": activity.week_streaks(StatusChange.objects.active_days(request.user), today),
+        "week": activity.WeekGoal(this_week, float(hours_per_week or PathSettings.DEFAULT_HOURS_PER_WEEK)),
+    }
+    return render(request, "progress/activity.html", context)
 
 
 # The answer to a button on the path page: the new next step, then out of band (hx-swap-oob)
