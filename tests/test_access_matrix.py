@@ -61,6 +61,10 @@ MATRIX = [
     ("progress:path",                      GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:map",                       GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:activity",                  GET,   LOGIN,    200,      200,      200,      200,      200),
+    # Reviews are found by topic among the learner's own: nobody can name another's.
+    ("progress:review",                    GET,   LOGIN,    200,      200,      200,      200,      200),
+    ("progress:rate_review",               GET,   LOGIN,    405,      405,      405,      405,      405),
+    ("progress:rate_review",               POST,  LOGIN,    302,      302,      302,      302,      302),
     ("progress:welcome",                   GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:welcome",                   POST,  LOGIN,    302,      302,      302,      302,      302),
     ("progress:settings",                  GET,   LOGIN,    200,      200,      200,      200,      200),
@@ -189,7 +193,7 @@ def url_kwargs(name: str, params, world: World) -> dict:
         "slug": world.group.slug
         if name.startswith("groups:")
         else world.topic_slug
-        if name.startswith("topics:")
+        if name.startswith("topics:") or name == "progress:rate_review"
         else world.section_slug
         if name == "progress:set_section_status"
         else world.resource_slug,
@@ -210,6 +214,7 @@ def post_data(name: str, role: str, world: World) -> dict:
         "progress:settings": {"order": world.stage_slugs, "hours_per_week": "5"},
         "progress:set_status": {"status": "done"},
         "progress:set_section_status": {"status": "done"},
+        "progress:rate_review": {"rating": "good"},
         "progress:welcome": {"goal_kind": "path", "hours_per_week": "5", "level": "1"},
         "progress:save_note": {"note": "Revisit the singular value decomposition."},
         "groups:new": {"name": "Night owls", "description": ""},

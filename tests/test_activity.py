@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from catalog.models import Resource, Section
 from mlpath.progress.activity import WEEKS_SHOWN, Streaks, by_month, heatmap, level, week_streaks
-from mlpath.progress.models import Progress, SectionProgress, StatusChange
+from mlpath.progress.models import Progress, SectionProgress, StatusChange, TopicReview
 from tests.factories import make_catalog, make_plan_catalog
 
 ACTIVITY = reverse("progress:activity")
@@ -130,8 +130,9 @@ def test_the_page_has_a_fixed_query_budget(client, alice, django_assert_max_num_
             for i in range(rows)
         ]
     )
-    # Session, user, the history's count and page, the year's days, the streak days, settings.
-    with time_machine.travel(start + timedelta(hours=1), tick=False), django_assert_max_num_queries(7):
+    # Session, user, the history's count and page, the year's days, the streak days (clicks and
+    # reviews), settings.
+    with time_machine.travel(start + timedelta(hours=1), tick=False), django_assert_max_num_queries(8):
         response = client.get(ACTIVITY)
     assert response.status_code == 200
     assert response.content.decode().count("<li><time") == min(rows, 50)
@@ -150,3 +151,17 @@ def test_the_week_bar_on_the_path_counts_this_weeks_finished_hours(client, alice
         html = client.get(PATH).content.decode()
     assert f"{section.hours.normalize()} of 6 hours</span> finished this week" in html
     assert f'href="{ACTIVITY}"' in html
+
+
+def test_a_review_keeps_the_week_streak(client, alice, db):
+    make_plan_catalog()
+    learned = datetime(2026, 11, 16, 9, tzinfo=UTC)  # a Monday, two weeks back
+    with time_machine.travel(learned, tick=False):
+        SectionProgress.change(alice, Section.objects.get(slug="la-book-1"), "done")
+    row = TopicReview.objects.get(user=alice)
+    with time_machine.travel(learned + timedelta(days=8), tick=False):  # last week: a review only
+        row.rate("good", learned + timedelta(days=8))
+    with time_machine.travel(learned + timedelta(days=15), tick=False):  # this week: nothing yet
+        html = client.get(ACTIVITY).content.decode()
+    assert "<strong>2</strong> weeks in a row" in html
+    assert "You reviewed topics on 1 day this year." in html

@@ -5,13 +5,16 @@ the failure message, to read, and do not fail the test, except for the rules nam
 ALSO_REQUIRED. axe-core comes inside axe-playwright-python, so nothing is fetched.
 """
 
+from datetime import timedelta
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from catalog.models import Resource
 from mlpath.groups.models import Membership, StudyGroup
-from mlpath.progress.models import Progress
+from mlpath.progress.models import Progress, TopicReview
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSPHRASE = "contrast ratios of four and a half"
@@ -35,6 +38,7 @@ SIGNED_IN = [
     "/path/",
     "/path/map/",
     "/path/activity/",
+    "/path/review/",
     "/path/settings/",
     "/path/reset/",
     "/groups/",
@@ -60,6 +64,8 @@ def addresses(shipped_catalog) -> dict:
     Membership.objects.create(group=group, user=mia)
     for user in (ada, mia):
         Progress.change(user, Resource.objects.get(slug="seeing-theory"), "done")
+    # Due yesterday, so the review page shows its rating buttons.
+    TopicReview.objects.filter(user=ada).update(due=timezone.now() - timedelta(days=1))
     other = StudyGroup.create(name="Night owls", description="", organizer=mia)
     return {"group": group.slug, "invite": other.invite_code}
 

@@ -211,3 +211,29 @@ def test_the_map_is_walked_with_the_keyboard(page, live_server, shipped_catalog)
     page.keyboard.press("Enter")
     page.wait_for_url("**/topics/*/")
     assert page.get_by_role("heading", level=1).inner_text() == label.rsplit(":", 1)[0]
+
+
+def test_a_review_is_rated_in_place(page, live_server, shipped_catalog):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mlpath.progress.models import TopicReview
+
+    sign_up(page, live_server.url, "grete")
+    page.goto(f"{live_server.url}/catalog/seeing-theory/")
+    page.locator("#section-seeing-theory-1").get_by_role("button", name="Mark done").click()
+    page.wait_for_function(
+        "() => document.querySelector('#section-seeing-theory-1 .status-badge').innerText === 'Done'"
+    )
+    TopicReview.objects.update(due=timezone.now() - timedelta(hours=1))
+    page.goto(f"{live_server.url}/path/review/")
+    page.evaluate("window.__sameDocument = true")
+    row = page.locator(".review-row").first
+    slug = row.get_attribute("id")
+    row.get_by_role("button", name="Good").click()
+    page.locator(f"#{slug}").get_by_text("Rated good: next review on").wait_for()
+    assert page.evaluate("window.__sameDocument") is True
+    page.wait_for_function(
+        "id => document.querySelector('#' + id).contains(document.activeElement)", arg=slug
+    )

@@ -166,6 +166,9 @@ def test_export_holds_statuses_timestamps_notes_and_settings(client, alice, ship
         ("not_started", "in_progress"),
         ("in_progress", "done"),
     ]
+    # Finishing Seeing Theory scheduled reviews of what it teaches; rating one is kept too.
+    assert data["reviews"] and all(row["fsrs_card"]["due"] == row["due"] for row in data["reviews"])
+    assert data["ratings"] == []
 
 
 def test_export_requires_sign_in(client):
@@ -250,8 +253,8 @@ def _history(user, rows: int):
 @pytest.mark.parametrize("rows", [10, 200])
 def test_export_settings_and_reset_have_a_query_budget(client, alice, django_assert_max_num_queries, rows):
     _history(alice, rows)
-    # Session, user, settings, progress, section progress, history.
-    with django_assert_max_num_queries(6):
+    # Session, user, settings, progress, section progress, history, review schedules, ratings.
+    with django_assert_max_num_queries(8):
         data = client.get(reverse("progress:export")).json()
     assert len(data["progress"]) == rows and len(data["history"]) == rows
     client.get(SETTINGS)  # the first request after a catalog change reads its choices

@@ -472,11 +472,11 @@ def test_the_path_page_has_a_fixed_query_budget(
     client.force_login(_sized(resources, progress_rows))
     # The first request builds this process's plan index (ten queries) and the learner's plan
     # (settings, resource and section statuses). Then, with the plan kept in the cache: the
-    # session, the user, the catalog's revision, the learner's stamp and latest change, and
-    # the hours finished this week.
-    with django_assert_max_num_queries(20):
+    # session, the user, the catalog's revision, the learner's stamp and latest change, the
+    # hours finished this week, and the review schedules of what the next step rests on.
+    with django_assert_max_num_queries(21):
         assert client.get(PATH).status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get(PATH)
     assert response.status_code == 200
     assert "Why this" in response.content.decode()
@@ -489,15 +489,16 @@ def test_the_status_post_has_a_fixed_query_budget(
     client.force_login(_sized(resources, progress_rows))
     slug = Resource.objects.order_by("-id").first().slug
     # The first click also builds the catalog index and signs the session in Django's way.
-    with django_assert_max_num_queries(29):
+    with django_assert_max_num_queries(30):
         response = client.post(status_url(slug), {"status": "in_progress"}, headers=HTMX_PATH)
     assert response.status_code == 200
     # Then: session, user, resource, the locked read, update, history row and stamp (with
     # the savepoint around them), and the plan's five reads (revision, stamp, settings, resource
     # and section statuses: the stamp moved, so the plan is computed again), and the hours
-    # finished this week. Nothing is written to the learner's study groups: their dashboards
-    # notice the stamp.
-    with django_assert_max_num_queries(15):
+    # finished this week; marking done also reads the topics it teaches and gives them review
+    # schedules (one insert). Nothing is written to the learner's study groups: their
+    # dashboards notice the stamp.
+    with django_assert_max_num_queries(18):
         response = client.post(status_url(slug), {"status": "done"}, headers=HTMX_PATH)
     assert response.status_code == 200
 

@@ -79,6 +79,7 @@ class PlanIndex:
     catalog_hours: float = 0.0
     resource_ids: Mapping[int, str] = field(default_factory=dict)
     section_ids: Mapping[int, str] = field(default_factory=dict)  # section id -> unit key
+    refreshers: Mapping[str, str] = field(default_factory=dict)  # topic -> shortest unit teaching it
 
     @classmethod
     def of(
@@ -171,9 +172,14 @@ class PlanIndex:
             teaches.setdefault(unit.resource, set()).update(unit.teaches)
             assumes.setdefault(unit.resource, set()).update(unit.assumes)
         topic_stages: dict[str, set[str]] = {}
+        refreshers: dict[str, planner.Unit] = {}
         for unit in units:
             for topic in unit.teaches:
                 topic_stages.setdefault(topic, set()).add(unit.stage)
+                # A refresher is no project: the shortest section or resource that teaches it.
+                best = refreshers.get(topic)
+                if unit.kind != PROJECT and (best is None or (unit.hours, unit.key) < (best.hours, best.key)):
+                    refreshers[topic] = unit
         needs = needs_by_resource(teaches, assumes, requires)
         builders: dict[str, set[str]] = {}
         for slug, topics_needed in needs.items():
@@ -215,6 +221,7 @@ class PlanIndex:
             catalog_hours=sum(row["hours"] for row in resources),
             resource_ids=resource_ids,
             section_ids=section_ids,
+            refreshers={topic: unit.key for topic, unit in refreshers.items()},
         )
 
 

@@ -1,6 +1,6 @@
 """Everything mlpath holds about one learner, as plain JSON-ready data."""
 
-from .models import PathSettings, Progress, SectionProgress, StatusChange
+from .models import PathSettings, Progress, ReviewRating, SectionProgress, StatusChange, TopicReview
 
 
 def _when(value):
@@ -70,5 +70,21 @@ def export_data(user, *, now) -> dict:
                 "at": _when(change.changed_at),
             }
             for change in history
+        ],
+        "reviews": [
+            {
+                "topic": row.topic.slug,
+                "learned_at": _when(row.learned_at),
+                "due": _when(row.due),
+                "reviews": row.reviews,
+                "fsrs_card": row.card,
+            }
+            for row in TopicReview.objects.filter(user=user).select_related("topic").order_by("topic__slug")
+        ],
+        "ratings": [
+            {"topic": row.topic.slug, "rating": row.rating, "at": _when(row.reviewed_at)}
+            for row in ReviewRating.objects.filter(user=user)
+            .select_related("topic")
+            .order_by("reviewed_at", "id")
         ],
     }

@@ -12,7 +12,7 @@ from django.db.models import F
 from catalog.models import CatalogRevision, Resource, Stage, Topic
 
 from .coverage import effective_order
-from .models import GoalKind, PathSettings, Progress, Status
+from .models import GoalKind, PathSettings, Progress, ReviewRating, Status
 from .signals import learner_changed
 
 
@@ -27,6 +27,12 @@ class StatusForm(forms.Form):
         if not self.errors and not data.get("status") and data.get("undo") is None:
             raise forms.ValidationError("Choose a status.")
         return data
+
+
+class RatingForm(forms.Form):
+    """How well the learner recalled a topic: FSRS's four ratings."""
+
+    rating = forms.ChoiceField(choices=ReviewRating.Rating.choices)
 
 
 class NoteForm(forms.ModelForm):

@@ -10,9 +10,9 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from catalog.models import Resource, Section
+from catalog.models import Resource, Section, Topic
 
-from . import coverage
+from . import coverage, review
 from .signals import learner_changed
 
 
@@ -203,8 +203,24 @@ class Progress(models.Model):
             changed_at=now,
             via_undo=undo,
         )
+        if self.status == Status.DONE and not undo:
+            TopicReview.schedule(self.user, self._taught_topic_ids(), now)
+        elif undo and previous == Status.DONE:
+            # Taking back a "done" takes back the schedules it made, unless already reviewed.
+            TopicReview.objects.filter(user=self.user, learned_at=before[1], reviews=0).delete()
         learner_changed.send(Progress, user=self.user)
         return change
+
+    def _taught_topic_ids(self):
+        """The active topics the resource teaches, itself or through its active sections."""
+        return (
+            Topic.objects.active()
+            .filter(
+                Q(resources=self.resource_id)
+                | Q(sections__resource=self.resource_id, sections__retired=False)
+            )
+            .values_list("id", flat=True)
+        )
 
     @classmethod
     def save_note(cls, user, resource, note: str) -> "Progress":
@@ -229,6 +245,9 @@ class Progress(models.Model):
                 now,
                 lambda row: (row.section.resource_id, row.section_id),
             )
+            # Nothing is learned any more, so nothing is left to review (the ratings stay, as
+            # history does).
+            TopicReview.objects.filter(user=user).delete()
             if rows or sections:
                 learner_changed.send(cls, user=user)
             return len(rows)
@@ -307,6 +326,9 @@ class SectionProgress(models.Model):
             before = row.started_at, row.finished_at
             row.mark(status, now)
             return Progress._logged(row, previous, before, now)
+
+    def _taught_topic_ids(self):
+        return Topic.objects.active().filter(sections=self.section_id).values_list("id", flat=True)
 
     @classmethod
     def statuses(cls, user) -> dict[int, str]:
@@ -445,6 +467,83 @@ class LearnerStamp(models.Model):
                     cls.objects.create(user=user, version=1)
             except IntegrityError:
                 cls.objects.filter(user=user).update(version=models.F("version") + 1)
+
+
+class TopicReview(models.Model):
+    """One learner's review schedule for one topic they learned: an FSRS card (see review.py).
+
+    Made when a unit teaching the topic is marked done; rated on /path/review/."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    card = models.JSONField()  # fsrs.Card.to_dict()
+    due = models.DateTimeField()  # the card's due date, copied here to be indexed
+    learned_at = models.DateTimeField()
+    reviews = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "topic"], name="one_review_per_topic")]
+        indexes = [models.Index(fields=["user", "due"])]
+
+    def __str__(self):
+        return f"{self.user}: {self.topic} due {self.due:%Y-%m-%d}"
+
+    @classmethod
+    def schedule(cls, user, topic_ids, now) -> None:
+        """Give each topic just learned its first schedule; one already scheduled keeps its own
+        (one insert, conflicts ignored)."""
+        cls.objects.bulk_create(
+            [
+                cls(user=user, topic_id=topic_id, card=card, due=review.due_of(card), learned_at=now)
+                for topic_id in sorted(set(topic_ids))
+                for card in (review.first_card(topic_id, now),)
+            ],
+            ignore_conflicts=True,
+        )
+
+    def rate(self, rating: str, now) -> "ReviewRating":
+        """The learner's recall, rated; the card and its due date move as FSRS says."""
+        with transaction.atomic():
+            due_before = self.due
+            self.card = review.rate(self.card, rating, now)
+            self.due = review.due_of(self.card)
+            self.reviews += 1
+            self.save(update_fields=["card", "due", "reviews"])
+            logged = ReviewRating.objects.create(
+                user=self.user,
+                topic=self.topic,
+                rating=rating,
+                reviewed_at=now,
+                due_before=due_before,
+                due_after=self.due,
+            )
+            learner_changed.send(TopicReview, user=self.user)
+            return logged
+
+
+class ReviewRating(models.Model):
+    """Append-only: each review the learner rated (activity, streaks, the calendar)."""
+
+    class Rating(models.TextChoices):
+        AGAIN = "again", "Again"
+        HARD = "hard", "Hard"
+        GOOD = "good", "Good"
+        EASY = "easy", "Easy"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    rating = models.CharField(max_length=5, choices=Rating.choices)
+    reviewed_at = models.DateTimeField()
+    due_before = models.DateTimeField()
+    due_after = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-reviewed_at"])]
+
+    def __str__(self):
+        return f"{self.user}: {self.topic} {self.rating}"
 
 
 def _stamp(sender, user, **kwargs):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from catalog import kept
 from catalog.models import Pillar, Resource, Section, Stage, Topic, search_url
 
-from . import coverage, planner, topicmap
+from . import coverage, planner, review, topicmap
 from .coverage import (
     IN_PROGRESS,
     NOT_STARTED,
@@ -468,3 +468,45 @@ def next_step_map(index: PlanIndex, learner_plan: LearnerPlan) -> topicmap.Topic
         most_per_layer=9,
         fold=False,
     )
+
+
+# --- Spaced review -----------------------------------------------------------------------------
+
+
+def refresher_entry(index: PlanIndex, topic: str) -> dict | None:
+    """The shortest section or resource that teaches `topic`, as the page prints it."""
+    key = index.refreshers.get(topic)
+    if key is None:
+        return None
+    return _unit_entry(index, index.units[key], Statuses(units={}, resources={}))
+
+
+def rests_on(index: PlanIndex, unit: planner.Unit) -> set[str]:
+    """The topics a unit rests on: what it assumes, and what the topics it teaches require,
+    less what it teaches itself."""
+    requires = index.curriculum.requires
+    below = set(unit.assumes).union(*(requires.get(topic, ()) for topic in unit.teaches))
+    return below - unit.teaches
+
+
+def refreshers_before(
+    index: PlanIndex, learner_plan: LearnerPlan, cards: Mapping[str, dict], *, now, day_end
+) -> list[dict]:
+    """The topics the next step rests on that are due for review or have faded (FSRS's recall
+    estimate), each with its shortest refresher: what the path suggests before the step."""
+    plan = learner_plan.plan
+    if not plan.steps:
+        return []
+    found = []
+    for topic in sorted(rests_on(index, plan.steps[0].unit) & cards.keys()):
+        why = review.needs_refresher(cards[topic], now, day_end)
+        if why:
+            found.append(
+                {
+                    "slug": topic,
+                    "name": index.topic_names.get(topic, topic),
+                    "why": why,
+                    "refresher": refresher_entry(index, topic),
+                }
+            )
+    return found

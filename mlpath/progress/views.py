@@ -4,11 +4,14 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncDate
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -19,11 +22,11 @@ from catalog.models import Resource, Section
 from mlpath.decorators import login_required
 from mlpath.redirects import next_url
 
-from . import activity
+from . import activity, review
 from . import path as learner_path
 from .export import export_data
-from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, StatusForm, catalog_choices
-from .models import PathSettings, Progress, SectionProgress, StatusChange
+from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, RatingForm, StatusForm, catalog_choices
+from .models import PathSettings, Progress, ReviewRating, SectionProgress, StatusChange, TopicReview
 from .templatetags.progress import read_book
 from .topicmap import STATE_LABELS
 
@@ -40,6 +43,17 @@ def _plan_context(request, last_change=None, notice: str = "") -> dict:
     week = StatusChange.objects.finished_by_day(request.user, _start_of(activity.week_of(today)))
     context["week"] = activity.WeekGoal(
         sum(hours for _done, hours in week.values()), learner_plan.hours_per_week
+    )
+    # What the next step rests on and is due for review (one query, for those topics only).
+    step = learner_plan.plan.next
+    below = learner_path.rests_on(index, step.unit) if step else set()
+    cards = TopicReview.objects.filter(user=request.user, topic__slug__in=below)
+    context["refresh"] = learner_path.refreshers_before(
+        index,
+        learner_plan,
+        dict(cards.values_list("topic__slug", "card")) if below else {},
+        now=timezone.now(),
+        day_end=review.end_of_day(today, timezone.get_current_timezone()),
     )
     return context
 
@@ -92,10 +106,21 @@ def activity_page(request):
     this_week = sum(
         day.hours for week in calendar.weeks for day in week if day.day >= activity.week_of(today)
     )
+    # A review keeps a week's streak as a click does.
+    review_days = list(
+        ReviewRating.objects.filter(user=request.user)
+        .annotate(day=TruncDate("reviewed_at"))
+        .order_by()
+        .values_list("day", flat=True)
+        .distinct()
+    )
     context |= {
         "calendar": calendar,
         "months": activity.by_month(calendar),
-        "streaks": activity.week_streaks(StatusChange.objects.active_days(request.user), today),
+        "streaks": activity.week_streaks(
+            [*StatusChange.objects.active_days(request.user), *review_days], today
+        ),
+        "review_days": sum(1 for day in review_days if day >= first_week),
         "week": activity.WeekGoal(this_week, float(hours_per_week or PathSettings.DEFAULT_HOURS_PER_WEEK)),
     }
     return render(request, "progress/activity.html", context)
@@ -120,6 +145,65 @@ def _path_answer(request, change, notice: str = "") -> HttpResponse:
 @require_safe
 def path_page(request):
     return render(request, "progress/path.html", _plan_context(request))
+
+
+REVIEWS_SHOWN = 20
+
+
+@login_required
+@require_safe
+def review_page(request):
+    """What is due for review today, oldest first, each with a refresher; what comes next."""
+    today = timezone.localdate()
+    day_end = review.end_of_day(today, timezone.get_current_timezone())
+    mine = TopicReview.objects.filter(user=request.user)
+    counts = mine.aggregate(
+        due_today=Count("id", filter=Q(due__lt=day_end)),
+        coming_week=Count("id", filter=Q(due__gte=day_end, due__lt=day_end + timedelta(days=7))),
+        scheduled=Count("id"),
+        next_due=Min("due", filter=Q(due__gte=day_end)),
+    )
+    rows = (
+        mine.filter(due__lt=day_end)
+        .select_related("topic")
+        .only("due", "learned_at", "reviews", "topic__slug", "topic__name")
+        .order_by("due", "topic__name")[:REVIEWS_SHOWN]
+    )
+    _token, index = learner_path.current_plan_index()
+    context = {
+        "due": [
+            {"row": row, "refresher": learner_path.refresher_entry(index, row.topic.slug)} for row in rows
+        ],
+        "counts": counts,
+        "more_due": max(0, counts["due_today"] - REVIEWS_SHOWN),
+        "ratings": list(review.RATING_LABELS.items()),
+    }
+    return render(request, "progress/review.html", context)
+
+
+@login_required
+@require_POST
+def rate_review(request, slug):
+    row = get_object_or_404(TopicReview.objects.select_related("topic"), user=request.user, topic__slug=slug)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        message = f"Rate your recall: one of {', '.join(review.RATINGS)}. Nothing was changed."
+        return HttpResponseBadRequest(render_to_string("400.html", {"message": message}, request))
+    rating = form.cleaned_data["rating"]
+    row.rate(rating, timezone.now())
+    refresher = None
+    if rating == "again":
+        _token, index = learner_path.current_plan_index()
+        refresher = learner_path.refresher_entry(index, slug)
+    if request.htmx:
+        context = {"row": row, "rated": rating, "refresher": refresher, "pressed": True}
+        return render(request, "progress/_review_row.html", context)
+    when = date_format(timezone.localtime(row.due), "l j F")
+    text = f"“{row.topic.name}”: next review on {when}."
+    if refresher:
+        text += f" To refresh it: {refresher['title']} ({refresher['resource_title']})."
+    messages.success(request, text)
+    return redirect(next_url(request, reverse("progress:review")))
 
 
 @login_required
