@@ -27,7 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from catalog.models import Section, Stage
 from mlpath.groups.models import Membership, StudyGroup
-from mlpath.progress.models import Progress
+from mlpath.progress.models import CalendarFeed, Progress
 from tests.factories import make_catalog
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,11 @@ MATRIX = [
     ("progress:review",                    GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:rate_review",               GET,   LOGIN,    405,      405,      405,      405,      405),
     ("progress:rate_review",               POST,  LOGIN,    302,      302,      302,      302,      302),
+    ("progress:calendar",                  GET,   LOGIN,    200,      200,      200,      200,      200),
+    ("progress:rotate_calendar",           GET,   LOGIN,    405,      405,      405,      405,      405),
+    ("progress:rotate_calendar",           POST,  LOGIN,    302,      302,      302,      302,      302),
+    # The member's feed: its secret address is the key, whoever holds it (calendar apps do).
+    ("progress:calendar_feed",             GET,   200,      200,      200,      200,      200,      200),
     ("progress:welcome",                   GET,   LOGIN,    200,      200,      200,      200,      200),
     ("progress:welcome",                   POST,  LOGIN,    302,      302,      302,      302,      302),
     ("progress:settings",                  GET,   LOGIN,    200,      200,      200,      200,      200),
@@ -139,6 +144,7 @@ class World:
     section_slug: str
     topic_slug: str
     stage_slugs: list[str]
+    feed_token: str
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +185,7 @@ def build_world() -> World:
         section_slug=section.slug,
         topic_slug=catalog["topics"][0].slug,
         stage_slugs=list(Stage.objects.active().values_list("slug", flat=True)),
+        feed_token=CalendarFeed.rotate(users["member"]).token,
     )
 
 
@@ -198,6 +205,7 @@ def url_kwargs(name: str, params, world: World) -> dict:
         if name == "progress:set_section_status"
         else world.resource_slug,
         "code": world.group.invite_code,
+        "feed_token": world.feed_token,
         # Organizers act on the classmate, so a member acting on someone else is checked too.
         "user_id": world.users["classmate"].pk,
         "uidb64": urlsafe_base64_encode(force_bytes(member.pk)),

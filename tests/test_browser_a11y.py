@@ -39,6 +39,7 @@ SIGNED_IN = [
     "/path/map/",
     "/path/activity/",
     "/path/review/",
+    "/path/calendar/",
     "/path/settings/",
     "/path/reset/",
     "/groups/",

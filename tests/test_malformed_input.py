@@ -27,7 +27,7 @@ from django.utils.module_loading import import_string
 
 from catalog.models import Stage
 from mlpath.groups.models import Membership, StudyGroup
-from mlpath.progress.models import Progress
+from mlpath.progress.models import CalendarFeed, Progress
 from tests.factories import make_catalog
 from tests.test_access_matrix import PATTERNS, matrix_key
 
@@ -118,8 +118,10 @@ def world(django_db_setup, django_db_blocker):
         yield {
             "group": group,
             "resource": catalog["resources"][2].slug,
+            "topic": catalog["topics"][0].slug,
             "classmate": classmate,
             "session": signed_in.cookies["sessionid"].value,
+            "feed_token": CalendarFeed.rotate(organizer).token,
         }
         transaction.set_rollback(True)
 
@@ -208,6 +210,8 @@ METHODS = {
     "progress:set_status": ["POST"],
     "progress:save_note": ["POST"],
     "progress:reset": BOTH,
+    "progress:rate_review": ["POST"],
+    "progress:rotate_calendar": ["POST"],
     "groups:new": BOTH,
     "groups:join": BOTH,
     "groups:leave": ["POST"],
@@ -231,11 +235,17 @@ def url_kwargs(name: str, world) -> dict[str, bytes]:
     classmate = User.objects.get(pk=world["classmate"].pk)
     values = {
         # A slug under /groups/ is the study group's; elsewhere it is a resource's.
-        "slug": world["group"].slug if name.startswith("groups:") else world["resource"],
+        # A review is found by its topic, one the organizer has learned.
+        "slug": world["group"].slug
+        if name.startswith("groups:")
+        else world["topic"]
+        if name == "progress:rate_review"
+        else world["resource"],
         "code": world["group"].invite_code,
         "user_id": str(classmate.pk),
         "uidb64": urlsafe_base64_encode(force_bytes(classmate.pk)),
         "token": default_token_generator.make_token(classmate),
+        "feed_token": world["feed_token"],
     }
     return {parameter: values[parameter].encode() for parameter in PATTERNS[name].params}
 
@@ -286,6 +296,7 @@ GOOD_FIELDS = {
     "progress:settings": {"order": STAGES, "known": STAGES[:1], "hours_per_week": "5"},
     "progress:set_status": {"status": "done", "undo": "", "next": "/catalog/"},
     "progress:save_note": {"note": "Revisit the singular value decomposition."},
+    "progress:rate_review": {"rating": "good"},
     "groups:new": {"name": "Night owls", "description": "Tuesdays"},
     "groups:member_role": {"role": "organizer"},
     "signup": {
@@ -312,12 +323,14 @@ SIGNED_OUT_FORMS = {"signup", "login", "admin:login", "password_reset", "passwor
 HTMX_VARIANTS = {
     "progress:set_status": [{}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Target": "next-resource"}],
     "progress:save_note": [{}, {"HX-Request": "true"}],
+    "progress:rate_review": [{}, {"HX-Request": "true"}],
 }
 
 
 # Their views read no form field.
 FIELDLESS_POSTS = {
     "progress:reset",
+    "progress:rotate_calendar",
     "groups:join",
     "groups:leave",
     "groups:rotate_invite",

@@ -1,5 +1,6 @@
 """One learner's journey: a status per resource, its history, and their path settings."""
 
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -544,6 +545,24 @@ class ReviewRating(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.topic} {self.rating}"
+
+
+class CalendarFeed(models.Model):
+    """The secret in a learner's calendar address: whoever holds it can read the feed, as
+    calendar apps must, so it is long, random and can be replaced (rotated) at any time."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"calendar feed of {self.user}"
+
+    @classmethod
+    def rotate(cls, user) -> "CalendarFeed":
+        """A new secret for the learner's feed: the old address stops working at once."""
+        feed, _ = cls.objects.update_or_create(user=user, defaults={"token": secrets.token_urlsafe(32)})
+        return feed
 
 
 def _stamp(sender, user, **kwargs):

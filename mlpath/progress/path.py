@@ -510,3 +510,15 @@ def refreshers_before(
                 }
             )
     return found
+
+
+def feed_steps(index: PlanIndex, learner_plan: LearnerPlan) -> list[tuple[str, str, float, str]]:
+    """The plan for the calendar feed: (unit key, title, hours, its resource page's path)."""
+    steps = []
+    for step in learner_plan.plan.steps:
+        unit = step.unit
+        resource = index.resources[unit.resource]
+        section = index.sections.get(unit.key)
+        title = f"{section.position}. {section.title} ({resource.title})" if section else resource.title
+        steps.append((unit.key, title, unit.hours, reverse("catalog:detail", args=[resource.slug])))
+    return steps

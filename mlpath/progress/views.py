@@ -23,10 +23,19 @@ from mlpath.decorators import login_required
 from mlpath.redirects import next_url
 
 from . import activity, review
+from . import feed as feed_module
 from . import path as learner_path
 from .export import export_data
 from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, RatingForm, StatusForm, catalog_choices
-from .models import PathSettings, Progress, ReviewRating, SectionProgress, StatusChange, TopicReview
+from .models import (
+    CalendarFeed,
+    PathSettings,
+    Progress,
+    ReviewRating,
+    SectionProgress,
+    StatusChange,
+    TopicReview,
+)
 from .templatetags.progress import read_book
 from .topicmap import STATE_LABELS
 
@@ -204,6 +213,60 @@ def rate_review(request, slug):
         text += f" To refresh it: {refresher['title']} ({refresher['resource_title']})."
     messages.success(request, text)
     return redirect(next_url(request, reverse("progress:review")))
+
+
+@login_required
+@require_safe
+def calendar_page(request):
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    address = request.build_absolute_uri(reverse("progress:calendar_feed", args=[feed.token])) if feed else ""
+    return render(request, "progress/calendar.html", {"address": address})
+
+
+@login_required
+@require_POST
+def rotate_calendar(request):
+    replaced = CalendarFeed.objects.filter(user=request.user).exists()
+    CalendarFeed.rotate(request.user)
+    messages.success(
+        request,
+        "Here is your new calendar address: the old one no longer works."
+        if replaced
+        else "Here is your calendar address.",
+    )
+    return redirect(reverse("progress:calendar"))
+
+
+@never_cache
+@require_safe
+def calendar_feed(request, feed_token):
+    """The learner's plan and reviews as iCalendar, for calendar apps to subscribe to: the
+    secret in the address stands in for signing in (a wrong or replaced one is a 404)."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=feed_token)
+    user = feed.user
+    index, learner_plan = learner_path.plan_for_user(user)
+    today = timezone.localdate()
+    horizon = review.end_of_day(today + timedelta(days=365), timezone.get_current_timezone())
+    reviews = TopicReview.objects.filter(user=user, due__lt=horizon)
+    due = [(timezone.localdate(when), name) for when, name in reviews.values_list("due", "topic__name")]
+    steps = [
+        (key, title, hours, request.build_absolute_uri(path))
+        for key, title, hours, path in learner_path.feed_steps(index, learner_plan)
+    ]
+    events = [
+        *feed_module.plan_events(steps, learner_plan.hours_per_week, today),
+        *feed_module.review_events(due, today),
+    ]
+    body = feed_module.ical(
+        events,
+        user_key=str(user.pk),
+        name="mlpath: your learning path",
+        now=timezone.now(),
+        links={"review": request.build_absolute_uri(reverse("progress:review"))},
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(False, "mlpath.ics")
+    return response
 
 
 @login_required
