@@ -131,8 +131,8 @@ def test_the_page_has_a_fixed_query_budget(client, alice, django_assert_max_num_
         ]
     )
     # Session, user, the history's count and page, the year's days, the streak days (clicks and
-    # reviews), settings.
-    with time_machine.travel(start + timedelta(hours=1), tick=False), django_assert_max_num_queries(8):
+    # reviews), settings, milestones.
+    with time_machine.travel(start + timedelta(hours=1), tick=False), django_assert_max_num_queries(9):
         response = client.get(ACTIVITY)
     assert response.status_code == 200
     assert response.content.decode().count("<li><time") == min(rows, 50)

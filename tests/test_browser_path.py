@@ -237,3 +237,27 @@ def test_a_review_is_rated_in_place(page, live_server, shipped_catalog):
     page.wait_for_function(
         "id => document.querySelector('#' + id).contains(document.activeElement)", arg=slug
     )
+
+
+def test_reaching_the_goal_is_celebrated_in_place(page, live_server, shipped_catalog):
+    from django.contrib.auth.models import User
+
+    from mlpath.progress.models import PathSettings
+
+    sign_up(page, live_server.url, "ida")
+    PathSettings.objects.update_or_create(
+        user=User.objects.get(username="ida"), defaults={"goal_kind": "topic", "goal_slug": "eigenvalues"}
+    )
+    page.goto(f"{live_server.url}/path/")
+    page.evaluate("window.__sameDocument = true")
+    for _ in range(10):
+        if page.locator("#next-done").count() == 0:
+            break
+        before = next_title(page)
+        page.locator("#next-resource").get_by_role("button", name="I have done it").click()
+        page.wait_for_function(
+            "title => document.querySelector('#next-resource h2').innerText !== title", arg=before
+        )
+    assert next_title(page) == "You have reached your goal"
+    page.locator("#celebrate").get_by_text("Goal reached: Eigenvalues").wait_for()
+    assert page.evaluate("window.__sameDocument") is True

@@ -211,7 +211,9 @@ def test_marking_done_under_htmx_returns_only_the_fragments(client, alice, plann
     assert html.lstrip().startswith('<section id="next-resource"')
     for block in ("stage-bars", "pillar-bars", "eta", "in-progress", "next-map", "plan"):
         assert f'id="{block}"' in html
-    assert html.count('hx-swap-oob="true"') == 6
+    assert html.count('hx-swap-oob="true"') == 7
+    # Python was all the programming stage needed: finished, and celebrated once.
+    assert "Stage finished: Programming." in html
     block = next_block(response)
     assert "First project" in block
     assert "Undo" in block
@@ -496,9 +498,9 @@ def test_the_status_post_has_a_fixed_query_budget(
     # the savepoint around them), and the plan's five reads (revision, stamp, settings, resource
     # and section statuses: the stamp moved, so the plan is computed again), and the hours
     # finished this week; marking done also reads the topics it teaches and gives them review
-    # schedules (one insert). Nothing is written to the learner's study groups: their
-    # dashboards notice the stamp.
-    with django_assert_max_num_queries(18):
+    # schedules (one insert), and looks for milestones reached (one read, an insert). Nothing
+    # is written to the learner's study groups: their dashboards notice the stamp.
+    with django_assert_max_num_queries(20):
         response = client.post(status_url(slug), {"status": "done"}, headers=HTMX_PATH)
     assert response.status_code == 200
 

@@ -547,6 +547,44 @@ class ReviewRating(models.Model):
         return f"{self.user}: {self.topic} {self.rating}"
 
 
+class Milestone(models.Model):
+    """A stage, a pillar or a goal the learner finished: celebrated once, kept in the activity."""
+
+    class Kind(models.TextChoices):
+        STAGE = "stage", "Stage finished"
+        PILLAR = "pillar", "Pillar complete"
+        GOAL = "goal", "Goal reached"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    slug = models.CharField(max_length=100)  # the stage's or pillar's slug; "kind:target" for a goal
+    label = models.CharField(max_length=300)
+    reached_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "slug"], name="one_milestone_each")]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()} {self.label}"
+
+    @property
+    def headline(self) -> str:
+        return f"{self.get_kind_display()}: {self.label}."
+
+    @classmethod
+    def record(cls, user, reached, now) -> list["Milestone"]:
+        """Of `reached` ((kind, slug, label) triples), the ones never reached before, now
+        recorded; a milestone is celebrated once, even if it is lost and reached again."""
+        seen = set(cls.objects.filter(user=user).values_list("kind", "slug"))
+        new = [
+            cls(user=user, kind=kind, slug=slug[:100], label=label[:300], reached_at=now)
+            for kind, slug, label in reached
+            if (kind, slug[:100]) not in seen
+        ]
+        cls.objects.bulk_create(new, ignore_conflicts=True)
+        return new
+
+
 class CalendarFeed(models.Model):
     """The secret in a learner's calendar address: whoever holds it can read the feed, as
     calendar apps must, so it is long, random and can be replaced (rotated) at any time."""

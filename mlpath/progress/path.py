@@ -522,3 +522,21 @@ def feed_steps(index: PlanIndex, learner_plan: LearnerPlan) -> list[tuple[str, s
         title = f"{section.position}. {section.title} ({resource.title})" if section else resource.title
         steps.append((unit.key, title, unit.hours, reverse("catalog:detail", args=[resource.slug])))
     return steps
+
+
+def milestones_of(learner_plan: LearnerPlan) -> list[tuple[str, str, str]]:
+    """What the learner has finished, as (kind, slug, label): every stage whose bar is full
+    (but not a stage they said they knew), every full pillar, and the goal once nothing is
+    left to plan."""
+    stage_bars, pillar_bars, _overall = learner_plan.bars
+    found = [
+        ("stage", bar.slug, bar.name)
+        for bar in stage_bars
+        if bar.total and bar.covered == bar.total and bar.slug not in learner_plan.known_stages
+    ]
+    found += [("pillar", bar.slug, bar.name) for bar in pillar_bars if bar.total and bar.covered == bar.total]
+    plan, choice = learner_plan.plan, learner_plan.goal_choice
+    if plan.goal_topics and not plan.steps and not plan.uncoverable:
+        label = learner_plan.goal.label or "the whole path"
+        found.append(("goal", f"{choice.kind}:{choice.slug}", label))
+    return found

@@ -29,6 +29,7 @@ from .export import export_data
 from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, RatingForm, StatusForm, catalog_choices
 from .models import (
     CalendarFeed,
+    Milestone,
     PathSettings,
     Progress,
     ReviewRating,
@@ -40,9 +41,10 @@ from .templatetags.progress import read_book
 from .topicmap import STATE_LABELS
 
 
-def _plan_context(request, last_change=None, notice: str = "") -> dict:
-    """`last_change`: the change this request just made, when it made one (saves a query)."""
-    index, learner_plan = learner_path.plan_for_user(request.user)
+def _plan_context(request, last_change=None, notice: str = "", planned=None) -> dict:
+    """`last_change`: the change this request just made, when it made one (saves a query);
+    `planned`: the (index, learner plan) this request already read, if it did."""
+    index, learner_plan = planned or learner_path.plan_for_user(request.user)
     if last_change is None and not notice:
         last_change = StatusChange.objects.latest_for(request.user)
     today = timezone.localdate()
@@ -124,6 +126,7 @@ def activity_page(request):
         .distinct()
     )
     context |= {
+        "milestones": list(Milestone.objects.filter(user=request.user).order_by("-reached_at", "-id")),
         "calendar": calendar,
         "months": activity.by_month(calendar),
         "streaks": activity.week_streaks(
@@ -140,14 +143,14 @@ def activity_page(request):
 _ANSWER_PARTS = ["announce", "in-progress", "next-map", "plan", "eta", "stage-bars", "pillar-bars"]
 
 
-def _path_answer(request, change, notice: str = "") -> HttpResponse:
-    context = _plan_context(request, change, notice)
+def _path_answer(request, change, notice: str = "", planned=None, extra: str = "") -> HttpResponse:
+    context = _plan_context(request, change, notice, planned)
     context["oob"] = True
     html = [render_to_string(f"progress/path.html#{part}", context, request) for part in _ANSWER_PARTS]
     # The next step goes first and is not out of band: it is the request's own target.
     context["oob"] = bool(change or notice)  # focus moves to the new next step after a change
     html.insert(0, render_to_string("progress/path.html#next-resource", context, request))
-    return HttpResponse("".join(html))
+    return HttpResponse("".join(html) + extra)
 
 
 @login_required
@@ -340,8 +343,14 @@ def _answer(request, change, status: str, title: str, control: str, context: dic
     """After a status button: the path's next step and all it moves; on a catalog page (htmx)
     the control that was pressed, and on `resource`'s own page whatever else the change moved
     (see `_resource_page_moves`); or a redirect with a message (no JavaScript)."""
+    reached, planned = _milestones_reached(request, change)
+    celebrate = (
+        render_to_string("progress/_milestones.html", {"milestones": reached, "oob": True}, request)
+        if reached
+        else ""
+    )
     if request.htmx and request.htmx.target == "next-resource":
-        return _path_answer(request, change)
+        return _path_answer(request, change, planned=planned, extra=celebrate)
     if request.htmx:
         context = {"status": change.to_status if change else status, **context}
         moved = _resource_page_moves(request, resource, context) if resource else ""
@@ -349,10 +358,23 @@ def _answer(request, change, status: str, title: str, control: str, context: dic
         # likely next action) takes the focus, so Tab goes on through the same card.
         answer = {**context, "next": next_url(request, ""), "pressed": True}
         html = render_to_string(control, answer, request)
-        return HttpResponse(html + moved)
+        return HttpResponse(html + moved + celebrate)
     if change is not None:
         messages.success(request, f"{learner_path.describe_change(change, title)}.")
+    for milestone in reached:
+        messages.success(request, milestone.headline)
     return redirect(next_url(request, reverse("progress:path")))
+
+
+def _milestones_reached(request, change) -> tuple[list, tuple | None]:
+    """The stages, pillars and goal this change finished for the first time, now recorded,
+    and the plan read to see it (the path's answer shows the same plan). Only finishing can
+    finish anything."""
+    if change is None or change.to_status != "done":
+        return [], None
+    planned = learner_path.plan_for_user(request.user)
+    reached = learner_path.milestones_of(planned[1])
+    return Milestone.record(request.user, reached, timezone.now()), planned
 
 
 def _resource_page_moves(request, resource, context: dict) -> str:
