@@ -427,8 +427,12 @@ def time_page(client, path, repeat, headers=None, post=None, baseline=None) -> T
     return Timing(statistics.median(samples), _percentile(samples, 0.95), len(captured), ratio)
 
 
-def learner_pages(detail_slug: str, status_url: str):
-    """(label, path, headers, POST data cycle or None, who, budget as a ratio to /healthz)."""
+def learner_pages(detail_slug: str, status_url: str, feed_path: str = "/path/calendar/x.ics"):
+    """(label, path, headers, POST data cycle or None, who, budget as a ratio to /healthz).
+
+    The map and the calendar feed got their budgets with "Keep going": the map lays out the
+    learner's whole goal (a thousand topics at the 10x scale) and lists every topic as a link;
+    the feed writes a year of the plan, a few hundred events, with `icalendar`."""
     toggle = itertools.cycle([{"status": "in_progress"}, {"status": "not_started"}])
     htmx = {"HX-Request": "true", "HX-Target": "next-resource"}
     return [
@@ -437,6 +441,8 @@ def learner_pages(detail_slug: str, status_url: str):
         ("/catalog/<slug>/", f"/catalog/{detail_slug}/", None, None, "learner", 30),
         ("status POST (htmx)", status_url, htmx, toggle, "learner", 20),
         ("organizer dashboard", "/groups/bench-group/dashboard/", None, None, "learner", 40),
+        ("/path/map/", "/path/map/", None, None, "learner", 100),
+        ("calendar feed (.ics)", feed_path, None, None, "learner", 100),
     ]
 
 
@@ -465,8 +471,13 @@ def measure_pages(learner, repeat: int, detail_slug: str) -> tuple[dict[str, Tim
     signed_in.force_login(learner)
     # The status POST flips the learner's next step, as a real click would.
     status_url, clicked = next_step_url(learner)
+    from django.urls import reverse
+
+    from mlpath.progress.models import CalendarFeed
+
+    feed_path = reverse("progress:calendar_feed", args=[CalendarFeed.rotate(learner).token])
     results = {"/healthz": time_page(anonymous, "/healthz", repeat)}
-    for label, path, headers, post, _who, _budget in learner_pages(detail_slug, status_url):
+    for label, path, headers, post, _who, _budget in learner_pages(detail_slug, status_url, feed_path):
         results[label] = time_page(signed_in, path, repeat, headers, post, baseline=anonymous)
     return results, clicked
 
