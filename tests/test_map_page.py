@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from catalog.models import CatalogRevision, Resource, Stage, Topic
-from mlpath.progress.models import PathSettings, Progress
+from mlpath.progress.models import LearnerStamp, PathSettings, Progress
 from tests.factories import make_plan_catalog
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +139,16 @@ def test_the_map_has_a_fixed_query_budget(client, alice, django_assert_max_num_q
     assert len(listed(html)) == size
     # Drawn: the first three open layers (each topic is a layer of its own here).
     assert html.count('class="map-node') == 3
+
+
+def test_cached_fragments_follow_names_and_states(client, alice, planned):
+    # The picture and each layer of the list are cached by what they show: a renamed topic or
+    # a new state is a new fragment, never an old one shown again.
+    assert listed(client.get(MAP).content.decode())["Vectors"] == "later"
+    Topic.objects.filter(slug="vectors").update(name="Vectors and spaces")
+    CatalogRevision.bump()
+    html = client.get(MAP).content.decode()
+    assert listed(html)["Vectors and spaces"] == "later" and 'aria-label="Vectors: ' not in html
+    PathSettings.objects.update_or_create(user=alice, defaults={"known_topics": ["vectors"]})
+    LearnerStamp.bump(alice)  # as saving the settings page does
+    assert listed(client.get(MAP).content.decode())["Vectors and spaces"] == "known"

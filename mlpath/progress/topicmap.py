@@ -10,6 +10,7 @@ which keeps arrows short without any crossing-minimisation search.
 Geometry is computed here, in SVG user units; the template only prints it.
 """
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -84,6 +85,12 @@ class Layer:
         return self.y + FOLDED_HEIGHT // 2
 
     @property
+    def digest(self) -> str:
+        """What the layer's text version shows, hashed: the key of its cached fragment, the
+        same for every learner whose layer reads the same (most layers of a shared goal)."""
+        return _digest((self.number, self.folded, self.topics))
+
+    @property
     def listed(self) -> tuple[tuple[str, str, str, str], ...]:
         """(slug, name, state, its words) for the text version of the map."""
         return tuple((slug, name, state, STATE_LABELS[state]) for slug, name, state in self.topics)
@@ -108,12 +115,23 @@ class TopicMap:
     node_height = NODE_HEIGHT
 
     @property
+    def digest(self) -> str:
+        """What the picture shows, hashed: the key of its cached fragment."""
+        layers = [(layer.number, layer.y, layer.folded, layer.topics) for layer in self.layers]
+        return _digest((self.nodes, self.edges, layers, self.width, self.height))
+
+    @property
     def line_width(self) -> int:
         return self.width - 2 * MARGIN
 
     @property
     def text_x(self) -> int:
         return MARGIN + 12
+
+
+def _digest(value) -> str:
+    # repr of tuples of strings and numbers is stable across processes, unlike hash().
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
 def topic_states(
