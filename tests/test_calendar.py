@@ -18,23 +18,23 @@ WEDNESDAY = date(2026, 12, 2)
 MONDAY = date(2026, 11, 30)
 
 
-def test_units_fall_in_the_weeks_the_pace_puts_them():
-    steps = [("a", "A", 4.0, ""), ("b", "B", 4.0, ""), ("c", "C", 5.0, ""), ("d", "D", 1.0, "")]
+def test_units_fall_in_the_weeks_the_pace_puts_them_one_event_a_week():
+    steps = [("a", "A", 4.0, "/a/"), ("b", "B", 4.0, ""), ("c", "C", 5.0, ""), ("d", "D", 1.0, "")]
     events = plan_events(steps, 6.0, WEDNESDAY)
-    # 0-4 h and 4-8 h start in week 0 and 0 (4 < 6); 8-13 h in week 1; 13-14 h in week 2.
+    # A and B start at hours 0 and 4 (week 0, as 4 < 6); C at 8 (week 1); D at 13 (week 2).
     assert [(event.summary, event.start) for event in events] == [
-        ("Study: A", MONDAY),
-        ("Study: B", MONDAY),
+        ("Study: A and 1 more", MONDAY),
         ("Study: C", MONDAY + timedelta(weeks=1)),
         ("Study: D", MONDAY + timedelta(weeks=2)),
     ]
     assert all(event.end - event.start == timedelta(days=7) for event in events)
-    assert events[0].uid == "plan-a"
+    assert events[0].uid == f"plan-week-{MONDAY.isoformat()}" and events[0].url == "/a/"
+    assert "- A, about 4.0 h: /a/" in events[0].description and "- B, about 4.0 h" in events[0].description
 
 
 def test_only_the_coming_year_is_written():
     steps = [(f"u{i}", f"U{i}", 10.0, "") for i in range(200)]
-    events = plan_events(steps, 5.0, WEDNESDAY)  # two weeks per unit
+    events = plan_events(steps, 5.0, WEDNESDAY)  # a unit every two weeks
     assert len(events) == HORIZON_WEEKS // 2
     assert events[-1].start < MONDAY + timedelta(weeks=HORIZON_WEEKS)
 

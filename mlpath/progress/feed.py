@@ -1,13 +1,13 @@
 """The learner's calendar feed (RFC 5545): which events, on which days. Pure functions over
 plain data; the `icalendar` package writes the text, escaping and folding included.
 
-- The plan at the learner's pace: one all-day event per planned unit, spanning the week the
-  pace puts it in. Units are laid end to end at `hours_per_week`; a unit starts in the week
-  its first hour falls in. Only the coming year is written (a feed of a 500-step plan would
-  otherwise reach into the next decade).
+- The plan at the learner's pace: one all-day event per week, spanning it and naming the
+  units that start in it. Units are laid end to end at `hours_per_week`; a unit starts in
+  the week its first hour falls in. Only the coming year is written (a feed of a 500-step
+  plan would otherwise reach into the next decade).
 - Reviews: one all-day event per day with topics due, naming them.
 
-Each event's UID is stable (the unit's key, the review's day), so a calendar app that
+Each event's UID is stable (the week's Monday, the review's day), so a calendar app that
 subscribes updates its copy rather than piling up duplicates.
 """
 
@@ -35,27 +35,39 @@ class FeedEvent:
 def plan_events(
     steps: Sequence[tuple[str, str, float, str]], hours_per_week: float, today: date
 ) -> list[FeedEvent]:
-    """`steps`: (unit key, title, hours, url) in plan order. Week 0 is this week."""
-    events = []
-    first_monday = week_of(today)
-    done_hours = 0.0
+    """One all-day event per week of the plan, spanning it and naming the units that start in
+    it (a calendar's week view stays readable: one line, not a dozen stacked ones).
+
+    `steps`: (unit key, title, hours, url) in plan order. Units are laid end to end at the
+    learner's pace; a unit belongs to the week its first hour falls in; week 0 is this one."""
     pace = max(hours_per_week, 0.5)
-    for key, title, hours, url in steps:
+    weeks: dict[int, list[tuple[str, float, str]]] = {}
+    done_hours = 0.0
+    for _key, title, hours, url in steps:
         week = int(done_hours // pace)
         if week >= HORIZON_WEEKS:
             break
-        monday = first_monday + timedelta(weeks=week)
+        weeks.setdefault(week, []).append((title, hours, url))
+        done_hours += hours
+    events = []
+    for week, units in sorted(weeks.items()):
+        monday = week_of(today) + timedelta(weeks=week)
+        first = units[0][0]
+        more = len(units) - 1
+        lines = [
+            f"- {title}, about {hours:.1f} h: {url}" if url else f"- {title}, about {hours:.1f} h"
+            for title, hours, url in units
+        ]
         events.append(
             FeedEvent(
-                uid=f"plan-{key.replace('/', '.')}",
-                summary=f"Study: {title}",
+                uid=f"plan-week-{monday.isoformat()}",
+                summary=f"Study: {first}" + (f" and {more} more" if more else ""),
                 start=monday,
                 end=monday + timedelta(days=7),
-                description=f"About {hours:.1f} hours, in the week your pace ({pace:g} h a week) puts it.",
-                url=url,
+                description=f"This week at your pace ({pace:g} h a week):\n" + "\n".join(lines),
+                url=units[0][2],
             )
         )
-        done_hours += hours
     return events
 
 

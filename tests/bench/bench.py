@@ -432,7 +432,7 @@ def learner_pages(detail_slug: str, status_url: str, feed_path: str = "/path/cal
 
     The map and the calendar feed got their budgets with "Keep going": the map lays out the
     learner's whole goal (a thousand topics at the 10x scale) and lists every topic as a link;
-    the feed writes a year of the plan, a few hundred events, with `icalendar`."""
+    the feed writes a year of the plan, a week to an event, with `icalendar`."""
     toggle = itertools.cycle([{"status": "in_progress"}, {"status": "not_started"}])
     htmx = {"HX-Request": "true", "HX-Target": "next-resource"}
     return [
