@@ -512,11 +512,19 @@ def refreshers_before(
     return found
 
 
-def feed_steps(index: PlanIndex, learner_plan: LearnerPlan) -> list[tuple[str, str, float, str]]:
-    """The plan for the calendar feed: (unit key, title, hours, its resource page's path)."""
+def feed_steps(
+    index: PlanIndex, learner_plan: LearnerPlan, hours_limit: float
+) -> list[tuple[str, str, float, str]]:
+    """The plan for the calendar feed: (unit key, title, hours, its resource page's path), up
+    to the step that starts after `hours_limit` hours (the feed's horizon; the rest would be
+    dropped there anyway)."""
     steps = []
+    hours = 0.0
     for step in learner_plan.plan.steps:
+        if hours >= hours_limit:
+            break
         unit = step.unit
+        hours += unit.hours
         resource = index.resources[unit.resource]
         section = index.sections.get(unit.key)
         title = f"{section.position}. {section.title} ({resource.title})" if section else resource.title

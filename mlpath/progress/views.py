@@ -254,7 +254,9 @@ def calendar_feed(request, feed_token):
     due = [(timezone.localdate(when), name) for when, name in reviews.values_list("due", "topic__name")]
     steps = [
         (key, title, hours, request.build_absolute_uri(path))
-        for key, title, hours, path in learner_path.feed_steps(index, learner_plan)
+        for key, title, hours, path in learner_path.feed_steps(
+            index, learner_plan, feed_module.HORIZON_WEEKS * max(learner_plan.hours_per_week, 0.5)
+        )
     ]
     events = [
         *feed_module.plan_events(steps, learner_plan.hours_per_week, today),
