@@ -32,6 +32,15 @@ class FeedEvent:
     url: str = ""
 
 
+def _pace(hours_per_week: float) -> float:
+    return max(hours_per_week, 0.5)  # the settings' floor, so a week always holds something
+
+
+def horizon_hours(hours_per_week: float) -> float:
+    """How many hours of the plan the feed's year holds: the plan need not be read further."""
+    return HORIZON_WEEKS * _pace(hours_per_week)
+
+
 def plan_events(
     steps: Sequence[tuple[str, str, float, str]], hours_per_week: float, today: date
 ) -> list[FeedEvent]:
@@ -40,7 +49,7 @@ def plan_events(
 
     `steps`: (unit key, title, hours, url) in plan order. Units are laid end to end at the
     learner's pace; a unit belongs to the week its first hour falls in; week 0 is this one."""
-    pace = max(hours_per_week, 0.5)
+    pace = _pace(hours_per_week)
     weeks: dict[int, list[tuple[str, float, str]]] = {}
     done_hours = 0.0
     for _key, title, hours, url in steps:

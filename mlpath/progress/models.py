@@ -213,12 +213,16 @@ class Progress(models.Model):
         return change
 
     def _taught_topic_ids(self):
-        """The active topics the resource teaches, itself or through its active sections."""
+        """The active topics the resource teaches, itself or through its active sections: two
+        subqueries rather than joins across both links (no duplicates, as on the resource page)."""
+        sections = Section.topics.through.objects.filter(
+            section__resource=self.resource_id, section__retired=False
+        )
         return (
             Topic.objects.active()
             .filter(
-                Q(resources=self.resource_id)
-                | Q(sections__resource=self.resource_id, sections__retired=False)
+                Q(pk__in=Resource.topics.through.objects.filter(resource=self.resource_id).values("topic_id"))
+                | Q(pk__in=sections.values("topic_id"))
             )
             .values_list("id", flat=True)
         )

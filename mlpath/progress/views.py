@@ -255,7 +255,7 @@ def calendar_feed(request, feed_token):
     steps = [
         (key, title, hours, request.build_absolute_uri(path))
         for key, title, hours, path in learner_path.feed_steps(
-            index, learner_plan, feed_module.HORIZON_WEEKS * max(learner_plan.hours_per_week, 0.5)
+            index, learner_plan, feed_module.horizon_hours(learner_plan.hours_per_week)
         )
     ]
     events = [
