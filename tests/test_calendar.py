@@ -125,6 +125,7 @@ def test_the_feed_has_a_fixed_query_budget(client, alice, django_assert_max_num_
         SectionProgress.change(alice, section, "done")
     token = CalendarFeed.rotate(alice).token
     client.get(feed_address(token))  # builds the plan index and the plan
-    # The feed's row with its learner, the revision, the learner's stamp, the reviews.
-    with django_assert_max_num_queries(4):
+    # The feed's row with its learner, the revision, the learner's stamp, the reviews, the
+    # milestones of their study groups.
+    with django_assert_max_num_queries(5):
         assert client.get(feed_address(token)).status_code == 200

@@ -9,11 +9,15 @@ member would not recognise, and the overall share is always a mix of the bars be
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
+
+from django.utils.timesince import timesince
 
 from mlpath.progress.coverage import DONE, IN_PROGRESS, SKIPPED, PlanIndex, ResourceFacts
 from mlpath.progress.path import LearnerPlan
+
+from . import schedule
 
 # The column for the goal's topics outside the pillars: Python, and what projects teach. With
 # it, the overall share is a mix of the columns shown, never 1% beside bars that all say 0%.
@@ -50,6 +54,10 @@ class Row:
     current_in_progress: bool
     finished: bool
     stuck: bool
+    # Against the group's milestones: which of their units this member has finished, and
+    # where that leaves them as of the day the row was computed.
+    milestone_done: frozenset[str] = frozenset()
+    track: schedule.Track = schedule.Track(schedule.NO_SCHEDULE)
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,13 @@ class Average:
     percent: int
 
 
+def unit_title(index: PlanIndex, key: str) -> str:
+    """A unit as people name it: the resource, and the section's number and title if any."""
+    section = index.sections.get(key)
+    facts = index.resources[section.resource if section else key]
+    return f"{facts.title}, {section.position}. {section.title}" if section else facts.title
+
+
 def is_stuck(member: Member, *, finished: bool, now: datetime, after_days: int) -> bool:
     """No status change for `after_days` days. A member who has never changed anything is
     measured from the day they joined; a member who has finished the path is never stuck."""
@@ -80,12 +95,51 @@ def columns(index: PlanIndex) -> tuple[str, ...]:
     return (PRACTICE, *index.pillars)
 
 
+@dataclass(frozen=True)
+class MilestoneUnits:
+    """The milestones' unit keys still in the catalog, with what `finished_units` needs
+    to know of each: read once per group, not once per member."""
+
+    keys: tuple[str, ...]
+    resource_of: Mapping[str, str]
+    stage_of: Mapping[str, str]
+
+    @classmethod
+    def of(cls, index: PlanIndex, keys: Iterable[str]) -> "MilestoneUnits":
+        units = index.units
+        resource_of = {key: units[key].resource for key in keys if key in units}
+        stage_of = {slug: index.resources[slug].stage for slug in set(resource_of.values())}
+        return cls(tuple(resource_of), resource_of, stage_of)
+
+    def finished_by(self, learner_plan: LearnerPlan, section_done: Iterable[str] = ()) -> frozenset[str]:
+        """Which of the keys the learner has finished. `section_done`: their sections marked
+        done or skipped among the keys, read apart from the plan (a kept plan holds only the
+        statuses its pages print)."""
+        return schedule.finished_units(
+            self.keys,
+            resource_of=self.resource_of,
+            unit_statuses={**learner_plan.statuses.units, **dict.fromkeys(section_done, DONE)},
+            resource_statuses=learner_plan.statuses.resources,
+            stage_of=self.stage_of,
+            known_stages=learner_plan.known_stages,
+        )
+
+
 def member_rows(
-    index: PlanIndex, members: Iterable[Member], *, now: datetime, stuck_after_days: int
+    index: PlanIndex,
+    members: Iterable[Member],
+    *,
+    now: datetime,
+    stuck_after_days: int,
+    milestones: Sequence[tuple] = (),
+    section_done: Mapping[int, frozenset[str]] | None = None,
+    today=None,
 ) -> list[Row]:
     """One row per member. The row keeps who the member is but not their plan, so a group's
-    rows stay small enough to cache."""
+    rows stay small enough to cache. `milestones`: (due, unit keys) pairs, due order."""
     rows = []
+    scheduled = MilestoneUnits.of(index, (key for _due, units in milestones for key in units))
+    today = today or now.date()
     for member in members:
         learner_plan = member.plan
         plan = learner_plan.plan
@@ -98,11 +152,13 @@ def member_rows(
         step = started[0] if started else plan.next
         current = None
         if step is not None:
-            facts = index.resources[step.unit.resource]
-            section = index.sections.get(step.unit.key)
-            title = f"{facts.title}, {section.position}. {section.title}" if section else facts.title
-            current = Named(facts.slug, title)
+            current = Named(step.unit.resource, unit_title(index, step.unit.key))
         finished = not plan.steps
+        done = (
+            scheduled.finished_by(learner_plan, (section_done or {}).get(member.user_id, ()))
+            if scheduled.keys
+            else frozenset()
+        )
         rows.append(
             Row(
                 member=replace(member, plan=None),
@@ -112,6 +168,8 @@ def member_rows(
                 current_in_progress=bool(started),
                 finished=finished,
                 stuck=is_stuck(member, finished=finished, now=now, after_days=stuck_after_days),
+                milestone_done=done,
+                track=schedule.track(done, milestones, today),
             )
         )
     return rows
@@ -174,6 +232,8 @@ SORTS = {
         row.member.last_activity is not None,
         row.member.last_activity or row.member.joined_at,
     ),
+    # Most behind first, then on track, then ahead; members without a schedule last.
+    "track": lambda row: schedule.track_sort_key(row.track),
 }
 
 
@@ -200,3 +260,32 @@ def csv_cell(value) -> str:
 def per_member_pillar(row: Row) -> Mapping[str, int]:
     """{pillar slug: percent}."""
     return dict(row.pillars)
+
+
+def relative_day(day: date, today: date) -> str:
+    """How long ago `day` was, to the day: "today", "yesterday", "3 days ago", "2 weeks ago"
+    (Django's own `timesince`, to its largest unit only)."""
+    days = (today - day).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{timesince(datetime.combine(day, time.min), datetime.combine(today, time.min), depth=1)} ago"
+
+
+def behind_and_finished(
+    rows: Iterable[Row], milestones: Sequence[tuple[str, date, Sequence[str]]], *, since: date, until: date
+) -> tuple[list[Row], list[tuple[str, date, list[str]]]]:
+    """What a weekly digest says: who is behind (most behind first), and for each milestone
+    due from `since` to `until` (inclusive), who has every unit of it finished."""
+    rows = list(rows)
+    behind = sorted(
+        (row for row in rows if row.track.state == schedule.BEHIND),
+        key=lambda row: (-row.track.behind, row.member.name.casefold()),
+    )
+    done = [
+        (title, due, sorted((r.member.name for r in rows if schedule.completed(r.milestone_done, keys)), key=str.casefold))
+        for title, due, keys in milestones
+        if since <= due <= until
+    ]
+    return behind, done

@@ -1,4 +1,10 @@
+from datetime import timedelta
+from decimal import Decimal
+
 from django import forms
+from django.utils import timezone
+
+from mlpath.progress.forms import CatalogChoices, GoalChoiceForm, HoursField
 
 from .dashboard import SORTS
 from .models import StudyGroup
@@ -31,3 +37,79 @@ class DashboardForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data["sort"] or "name", self.cleaned_data["stuck"]
         return "name", bool(self.data.get("stuck") in {"1", "on", "true"})
+
+
+class GroupGoalForm(GoalChoiceForm):
+    """The group's goal, chosen as a learner chooses theirs, and the pace and first day of
+    the weekly schedule laid out from it."""
+
+    hours_per_week = HoursField(
+        label="Hours a week the group studies",
+        min_value=Decimal("0.5"),
+        max_value=Decimal("100"),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        help_text="From 0.5 to 100, such as 4. Each week's milestone holds about this many hours.",
+        error_messages={
+            "required": "Enter the hours a week the group studies, such as 4.",
+            "invalid": "Hours a week must be a number, such as 4 or 5.5.",
+            "min_value": "Hours a week must be greater than or equal to %(limit_value)s.",
+            "max_value": "Hours a week must be less than or equal to %(limit_value)s.",
+        },
+    )
+    start = forms.DateField(
+        label="First day of week one",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Week one's milestone is due six days later, and each next one a week after.",
+        error_messages={"invalid": "Enter a date such as 2027-01-04.", "required": "Enter the first day."},
+    )
+
+    def __init__(self, data=None, *, choices: CatalogChoices, initial: dict):
+        super().__init__(data, choices=choices, initial=initial)
+        self.fields["goal_kind"].label = "The group's goal"
+        self.fields["goal_kind"].required = True
+        self.fields["goal_kind"].error_messages["required"] = "Choose the group's goal."
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        today = timezone.localdate()
+        if not today - timedelta(days=366) <= start <= today + timedelta(days=366):
+            raise forms.ValidationError("Choose a first day within a year of today.")
+        return start
+
+
+class MilestoneForm(forms.Form):
+    """One milestone: its name, its date and its units, chosen from the goal's plan."""
+
+    title = forms.CharField(
+        label="Name", max_length=100, error_messages={"required": "Give the milestone a name, such as Week 3."}
+    )
+    due = forms.DateField(
+        label="Due by",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date such as 2027-01-10.", "required": "Enter the date it is due by."},
+    )
+    units = forms.MultipleChoiceField(
+        label="Units due by then",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Tick at least one unit. To drop the milestone, delete it instead.",
+            "invalid_choice": "“%(value)s” is not one of the goal's units.",
+        },
+    )
+
+    def __init__(self, data=None, *, units: list[tuple[str, str]], initial: dict | None = None):
+        super().__init__(data, initial=initial)
+        self.fields["units"].choices = units
+
+    def clean_title(self):
+        title = " ".join(self.cleaned_data["title"].split())
+        if not title:
+            raise forms.ValidationError("Give the milestone a name, such as Week 3.")
+        return title
+
+    def clean_due(self):
+        due = self.cleaned_data["due"]
+        today = timezone.localdate()
+        if not today - timedelta(days=3 * 366) <= due <= today + timedelta(days=3 * 366):
+            raise forms.ValidationError("Choose a date within three years of today.")
+        return due

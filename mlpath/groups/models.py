@@ -2,11 +2,16 @@
 
 import secrets
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.text import slugify
+
+from mlpath.progress.models import GoalKind
 
 # Paths under /groups/ that a group's slug must never shadow.
 RESERVED_SLUGS = {"new", "join"}
@@ -39,6 +44,16 @@ class StudyGroup(models.Model):
     # Moves when the members (or a member's name) change: see signals.py. What members do
     # moves their own LearnerStamp instead, which the dashboard's key sums (progress.py).
     revision = models.PositiveBigIntegerField(default=0, editable=False)
+    # What the group works towards, chosen as a learner chooses their own goal, and the pace
+    # its schedule of milestones was laid out at.
+    goal_kind = models.CharField(max_length=10, choices=GoalKind.choices, default=GoalKind.PATH)
+    goal_slug = models.SlugField(max_length=80, blank=True)
+    hours_per_week = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("6"),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("100"))],
+    )
 
     objects = StudyGroupQuerySet.as_manager()
 
@@ -92,6 +107,10 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # An organizer's own choices: the weekly digest by email, and the secret address of the
+    # group's calendar. Both are kept per organizer, so one who steps down loses them.
+    digest = models.BooleanField(default=False)
+    feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -147,3 +166,36 @@ def remove(group: StudyGroup, user_id: int) -> None:
         if organizers == [user_id]:
             raise LastOrganizer
         group.memberships.filter(user_id=user_id).delete()
+
+
+class GroupMilestone(models.Model):
+    """A set of units the group means to have finished by a date. `units` holds unit keys
+    (a resource's slug, or "resource/section"), in the order of the goal's plan: a unit the
+    catalog has since retired is simply not shown or counted."""
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=100)
+    due = models.DateField()
+    units = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["due", "id"]
+        indexes = [models.Index(fields=["group", "due"])]
+
+    def __str__(self):
+        return f"{self.title} ({self.due:%d %b %Y}) of {self.group}"
+
+
+class DigestSent(models.Model):
+    """One row per organizer, group and week: `send_digests` sends a week's digest once,
+    however often it runs. The row is written in the transaction that sends the mail."""
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()  # the Monday of the week the digest covers
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user", "week"], name="digest_once_a_week")
+        ]

@@ -7,13 +7,19 @@ settings) moves their own LearnerStamp, which the dashboard's key sums (see prog
 click writes nothing to the groups.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.urls import reverse
 from django.db.models import Count
 from django.db.models.signals import post_delete, post_save, pre_delete
 
 from mlpath.accounts.signals import account_deletion_blockers
+from mlpath.progress.models import SectionProgress
+from mlpath.progress.signals import feed_events, path_panels
 
-from .models import Membership, StudyGroup
+from . import dashboard, schedule
+from .models import GroupMilestone, Membership, StudyGroup
 
 
 def _user_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
@@ -59,7 +65,90 @@ def _user_deleting(sender, instance, **kwargs):
     StudyGroup.objects.filter(pk__in=alone.values("group")).delete()
 
 
+def _next_milestones(user, today) -> list[tuple]:
+    """For each of the user's groups, its first milestone due today or later, with the group:
+    one query over the coming milestones of the user's groups (a few dozen at most)."""
+    rows = (
+        GroupMilestone.objects.filter(group__memberships__user=user, due__gte=today)
+        .order_by("group__name", "group_id", "due", "id")
+        .values_list(
+            "group_id", "group__name", "group__slug", "group__goal_kind", "group__goal_slug",
+            "id", "title", "due", "units",
+        )
+    )  # fmt: skip
+    first: dict[int, tuple] = {}
+    for row in rows:
+        first.setdefault(row[0], row)
+    return list(first.values())
+
+
+def _path_panels(sender, user, index, learner_plan, today, **kwargs) -> list[dict]:
+    """Each group's next milestone on the member's path, with what they have finished of it,
+    and an offer to adopt the group's goal when it is not already theirs."""
+    panels = []
+    found = _next_milestones(user, today)
+    if not found:
+        return panels
+    keys = {key for row in found for key in row[8] or () if key in index.units}
+    ids = {pk: key for pk, key in index.section_ids.items() if key in keys}
+    done = set()
+    if ids:
+        done = {
+            ids[pk]
+            for pk in SectionProgress.objects.filter(
+                user=user, section_id__in=ids, status__in=schedule.FINISHED
+            ).values_list("section_id", flat=True)
+        }
+    finished = dashboard.MilestoneUnits.of(index, keys).finished_by(learner_plan, done)
+    for _gid, name, slug, goal_kind, goal_slug, _mid, title, due, units in found:
+        shown = [key for key in units or () if key in index.units]
+        panels.append(
+            {
+                "template": "groups/_path_milestone.html",
+                "group_name": name,
+                "group_slug": slug,
+                "title": title,
+                "due": due,
+                "units": [
+                    {
+                        "title": dashboard.unit_title(index, key),
+                        "slug": index.units[key].resource,
+                        "finished": key in finished,
+                    }
+                    for key in shown
+                ],
+                "done_count": sum(1 for key in shown if key in finished),
+                "adopt": (goal_kind, goal_slug)
+                != (learner_plan.goal_choice.kind, learner_plan.goal_choice.slug),
+            }
+        )
+    return panels
+
+
+def _feed_events(sender, user, index, today, request, **kwargs) -> list:
+    """The milestones of the learner's groups in their own calendar feed: from four weeks
+    back (a calendar keeps what was due) to the future."""
+    from .goal_views import milestone_events  # the views import this module's models
+
+    events = []
+    milestones = (
+        GroupMilestone.objects.filter(group__memberships__user=user, due__gte=today - timedelta(weeks=4))
+        .select_related("group")
+        .order_by("due", "id")
+    )
+    for milestone in milestones:
+        group = milestone.group
+        scheduled = schedule.Scheduled(
+            milestone.pk, milestone.title, milestone.due, tuple(k for k in milestone.units or () if k in index.units)
+        )
+        link = request.build_absolute_uri(reverse("groups:schedule", args=[group.slug]))
+        events += milestone_events(index, group, [scheduled], link)
+    return events
+
+
 def connect() -> None:
+    path_panels.connect(_path_panels, dispatch_uid="groups-path-panels")
+    feed_events.connect(_feed_events, dispatch_uid="groups-feed-events")
     account_deletion_blockers.connect(_deletion_blockers, dispatch_uid="groups-account-deletion")
     pre_delete.connect(_user_deleting, sender=settings.AUTH_USER_MODEL, dispatch_uid="groups-user-deleting")
     post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="groups-user-saved")

@@ -3,6 +3,7 @@ in Django's cache under a key that moves whenever the group, any member's data o
 catalog does."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,7 +14,7 @@ from mlpath.progress.coverage import PlanIndex
 from mlpath.progress.models import LearnerStamp, PathSettings, Progress, SectionProgress, StatusChange
 from mlpath.progress.path import current_plan_index, learner_plan, pack, plan_key, unpack
 
-from . import dashboard
+from . import dashboard, schedule
 
 # A key moves whenever its inputs do, so an entry is never stale, only unused; the timeout
 # just hands the memory back.
@@ -85,6 +86,33 @@ def load_members(group, index: PlanIndex, token: str) -> list[dashboard.Member]:
     ]
 
 
+def load_milestones(group, index: PlanIndex) -> tuple[schedule.Scheduled, ...]:
+    """The group's milestones in date order, each keeping only the units the catalog still
+    has: one query."""
+    return tuple(
+        schedule.Scheduled(pk, title, due, tuple(key for key in units or () if key in index.units))
+        for pk, title, due, units in group.milestones.order_by("due", "id").values_list(
+            "id", "title", "due", "units"
+        )
+    )
+
+
+def sections_finished(group, index: PlanIndex, keys) -> dict[int, frozenset[str]]:
+    """{member id: the sections among `keys` they marked done or skipped}: one query, only
+    for the milestones' sections (a kept plan does not hold statuses of finished units)."""
+    keys = set(keys)
+    ids = {pk: key for pk, key in index.section_ids.items() if key in keys}
+    if not ids:
+        return {}
+    found: dict[int, set[str]] = {}
+    rows = SectionProgress.objects.filter(
+        user__memberships__group=group, section_id__in=ids, status__in=schedule.FINISHED
+    ).values_list("user_id", "section_id")
+    for user_id, section_id in rows:
+        found.setdefault(user_id, set()).add(ids[section_id])
+    return {user_id: frozenset(keys) for user_id, keys in found.items()}
+
+
 @dataclass(frozen=True)
 class GroupSummary:
     """Everything the dashboard, the CSV and the group page show, as plain data."""
@@ -96,6 +124,20 @@ class GroupSummary:
     counts: list[dashboard.ResourceCount]  # the COUNTS_SHOWN busiest touched resources
     touched_count: int  # how many resources anyone in the group has touched
     key: str  # moves with the group, its members' data and the catalog ("" if not kept)
+    milestones: tuple[schedule.Scheduled, ...] = ()
+    today: date | None = None
+
+    @property
+    def next_milestone(self) -> schedule.Scheduled | None:
+        return next((m for m in self.milestones if m.due >= self.today), None)
+
+    @property
+    def track_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys((schedule.BEHIND, schedule.ON_TRACK, schedule.AHEAD), 0)
+        for row in self.rows:
+            if row.track.state in counts:
+                counts[row.track.state] += 1
+        return counts
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -124,14 +166,22 @@ def member_stamps(group) -> int:
     return stamps["total"] or 0
 
 
-def _compute(group, index: PlanIndex, token: str) -> tuple:
+def _compute(group, index: PlanIndex, token: str, today: date) -> tuple:
+    milestones = load_milestones(group, index)
     members = load_members(group, index, token)
+    keys = {key for milestone in milestones for key in milestone.units}
     rows = dashboard.member_rows(
-        index, members, now=timezone.now(), stuck_after_days=settings.STUCK_AFTER_DAYS
+        index,
+        members,
+        now=timezone.now(),
+        stuck_after_days=settings.STUCK_AFTER_DAYS,
+        milestones=[(m.due, m.units) for m in milestones],
+        section_done=sections_finished(group, index, keys),
+        today=today,
     )
     pillar_averages, overall = dashboard.averages(rows, dashboard.columns(index))
     counts = dashboard.touched_first(dashboard.resource_counts(index.resources.values(), members))
-    return rows, pillar_averages, overall, counts[:COUNTS_SHOWN], len(counts)
+    return rows, pillar_averages, overall, counts[:COUNTS_SHOWN], len(counts), milestones
 
 
 def group_summary(group) -> GroupSummary:
@@ -145,12 +195,18 @@ def group_summary(group) -> GroupSummary:
     """
     stamps = member_stamps(group)
     token, index = current_plan_index()
-    key = f"group-summary:{group.pk}:{group.revision}:{stamps}:{token}" if token else ""
+    # The day is in the key: on track or behind moves with the date as milestones fall due.
+    today = timezone.localdate()
+    key = f"group-summary{FORMAT}:{group.pk}:{group.revision}:{stamps}:{token}:{today}" if token else ""
     computed = cache.get(key) if key else None
     if computed is None:
-        computed = _compute(group, index, token)
+        computed = _compute(group, index, token, today)
         if key:  # no token: the catalog may be mid-change, so the result is good for now only
             cache.set(key, computed, KEPT_SECONDS)
-    rows, pillar_averages, overall, counts, touched = computed
+    rows, pillar_averages, overall, counts, touched, milestones = computed
     rows = dashboard.flag_stuck(rows, now=timezone.now(), after_days=settings.STUCK_AFTER_DAYS)
-    return GroupSummary(index, rows, pillar_averages, overall, counts, touched, key)
+    return GroupSummary(index, rows, pillar_averages, overall, counts, touched, key, milestones, today)
+
+
+# Moves when what `_compute` returns changes shape, so a deploy never unpickles an older one.
+FORMAT = 2

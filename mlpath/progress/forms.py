@@ -147,10 +147,10 @@ GOAL_LABELS = {
 GOAL_NOUNS = {GoalKind.PROJECT: "project", GoalKind.TOPIC: "topic", GoalKind.RESOURCE: "book or course"}
 
 
-class LearnerProfileForm(forms.Form):
-    """What the welcome page asks and the settings page changes: the goal, what the learner
-    knows, their pace and what they like to learn from. The learner is never a field: the
-    view saves for request.user."""
+class GoalChoiceForm(forms.Form):
+    """A goal as a learner chooses one: the whole path, a project, a topic or a book or
+    course, each target under its own radio button. A study group's goal is chosen the same
+    way (groups.forms), so the two can never offer different goals."""
 
     goal_kind = forms.ChoiceField(
         label="Your goal",
@@ -161,6 +161,68 @@ class LearnerProfileForm(forms.Form):
     goal_project = forms.CharField(label="Which project", required=False, widget=forms.Select)
     goal_topic = forms.CharField(label="Which topic", required=False, widget=forms.Select)
     goal_resource = forms.CharField(label="Which book or course", required=False, widget=forms.Select)
+
+    def __init__(self, data=None, *, choices: CatalogChoices, initial: dict):
+        super().__init__(data, initial=initial)
+        self.choices = choices
+        targets = {
+            "goal_project": ("Choose a project", [(None, choices.projects)]),
+            "goal_topic": ("Choose a topic", choices.topic_groups),
+            "goal_resource": ("Choose a book or course", choices.resource_groups),
+        }
+        for name, (prompt, groups) in targets.items():
+            options: list = [("", prompt)]
+            for group, rows in groups:
+                options += list(rows) if group is None else [(group, list(rows))]
+            self.fields[name].widget.choices = options
+
+    @staticmethod
+    def goal_initial(kind: str, slug: str) -> dict:
+        initial = {"goal_kind": kind}
+        if kind != GoalKind.PATH:
+            initial[f"goal_{kind}"] = slug
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        if data.get("goal_kind"):
+            data["goal_slug"] = self._goal_slug(data["goal_kind"], data)
+        elif "goal_kind" not in self.errors:
+            kind = self.initial.get("goal_kind", GoalKind.PATH)
+            data["goal_kind"], data["goal_slug"] = kind, self.initial.get(f"goal_{kind}", "")
+        return data
+
+    def _goal_slug(self, kind: str, data: dict) -> str:
+        if kind == GoalKind.PATH:
+            return ""
+        field = f"goal_{kind}"
+        slug = data.get(field, "")
+        if not slug:
+            self.add_error(
+                field, f"Choose a {GOAL_NOUNS[kind]} for your goal, or make the whole path your goal."
+            )
+        elif slug not in self.choices.goal_slugs(kind):
+            self.add_error(field, goal_refusal(kind, slug))
+        return slug
+
+    def full_clean(self):
+        super().full_clean()
+        # The first field with an error takes the focus, on a full page and after an htmx swap.
+        first = next((name for name in self.fields if name in self.errors), None)
+        if first:
+            self.fields[first].widget.attrs["autofocus"] = True
+
+    def goal_rows(self):
+        """[(radio, its select or None)]: each target sits under its own radio button."""
+        selects = {kind: self[f"goal_{kind}"] for kind in GOAL_NOUNS}
+        return [(radio, selects.get(radio.data["value"])) for radio in self["goal_kind"]]
+
+
+class LearnerProfileForm(GoalChoiceForm):
+    """What the welcome page asks and the settings page changes: the goal, what the learner
+    knows, their pace and what they like to learn from. The learner is never a field: the
+    view saves for request.user."""
+
     known = forms.MultipleChoiceField(
         label="Whole stages", required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -198,20 +260,9 @@ class LearnerProfileForm(forms.Form):
     )
 
     def __init__(self, data=None, *, choices: CatalogChoices, initial: dict):
-        super().__init__(data, initial=initial)
-        self.choices = choices
+        super().__init__(data, choices=choices, initial=initial)
         self.fields["known"].choices = [(slug, f"I know all of {name}") for slug, name in choices.stages]
         self.fields["known_topics"].choices = [(pillar, list(rows)) for pillar, rows in choices.topic_groups]
-        targets = {
-            "goal_project": ("Choose a project", [(None, choices.projects)]),
-            "goal_topic": ("Choose a topic", choices.topic_groups),
-            "goal_resource": ("Choose a book or course", choices.resource_groups),
-        }
-        for name, (prompt, groups) in targets.items():
-            options: list = [("", prompt)]
-            for group, rows in groups:
-                options += list(rows) if group is None else [(group, list(rows))]
-            self.fields[name].widget.choices = options
 
     @classmethod
     def initial_for(cls, path_settings: PathSettings, choices: CatalogChoices) -> dict:
@@ -232,39 +283,9 @@ class LearnerProfileForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("goal_kind"):
-            data["goal_slug"] = self._goal_slug(data["goal_kind"], data)
-        elif "goal_kind" not in self.errors:
-            kind = self.initial.get("goal_kind", GoalKind.PATH)
-            data["goal_kind"], data["goal_slug"] = kind, self.initial.get(f"goal_{kind}", "")
         if data.get("level") is None and "level" not in self.errors:
             data["level"] = self.initial.get("level", Resource.Level.BEGINNER)
         return data
-
-    def _goal_slug(self, kind: str, data: dict) -> str:
-        if kind == GoalKind.PATH:
-            return ""
-        field = f"goal_{kind}"
-        slug = data.get(field, "")
-        if not slug:
-            self.add_error(
-                field, f"Choose a {GOAL_NOUNS[kind]} for your goal, or make the whole path your goal."
-            )
-        elif slug not in self.choices.goal_slugs(kind):
-            self.add_error(field, goal_refusal(kind, slug))
-        return slug
-
-    def full_clean(self):
-        super().full_clean()
-        # The first field with an error takes the focus, on a full page and after an htmx swap.
-        first = next((name for name in self.fields if name in self.errors), None)
-        if first:
-            self.fields[first].widget.attrs["autofocus"] = True
-
-    def goal_rows(self):
-        """[(radio, its select or None)]: each target sits under its own radio button."""
-        selects = {kind: self[f"goal_{kind}"] for kind in GOAL_NOUNS}
-        return [(radio, selects.get(radio.data["value"])) for radio in self["goal_kind"]]
 
     def topic_groups(self) -> list[tuple[str, list[TopicBox]]]:
         """[(legend, [checkbox])]: the known topics, one fieldset per pillar. Written by the

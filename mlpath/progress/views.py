@@ -26,6 +26,7 @@ from . import activity, review
 from . import feed as feed_module
 from . import path as learner_path
 from .export import export_data
+from .signals import feed_events, path_panels
 from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, RatingForm, StatusForm, catalog_choices
 from .models import (
     CalendarFeed,
@@ -156,7 +157,19 @@ def _path_answer(request, change, notice: str = "", planned=None, extra: str = "
 @login_required
 @require_safe
 def path_page(request):
-    return render(request, "progress/path.html", _plan_context(request))
+    planned = learner_path.plan_for_user(request.user)
+    context = _plan_context(request, planned=planned)
+    # What other apps add to the full page (a study group's next milestone); a click's
+    # answer swaps only the parts a change can move, so it does not ask for these.
+    index, learner_plan = planned
+    context["panels"] = [
+        panel
+        for _receiver, panels in path_panels.send(
+            sender=None, user=request.user, index=index, learner_plan=learner_plan, today=timezone.localdate()
+        )
+        for panel in panels or ()
+    ]
+    return render(request, "progress/path.html", context)
 
 
 REVIEWS_SHOWN = 20
@@ -262,6 +275,8 @@ def calendar_feed(request, feed_token):
         *feed_module.plan_events(steps, learner_plan.hours_per_week, today),
         *feed_module.review_events(due, today),
     ]
+    for _receiver, extra in feed_events.send(sender=None, user=user, index=index, today=today, request=request):
+        events += extra or ()
     body = feed_module.ical(
         events,
         user_key=str(user.pk),
