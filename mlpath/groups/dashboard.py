@@ -35,6 +35,9 @@ class Member:
     plan: LearnerPlan | None = None  # left out of the kept rows: only the numbers are kept
 
 
+NO_TRACK = schedule.Track(schedule.NO_SCHEDULE)
+
+
 class Named(NamedTuple):
     """A resource as a row names it."""
 
@@ -57,7 +60,7 @@ class Row:
     # Against the group's milestones: which of their units this member has finished, and
     # where that leaves them as of the day the row was computed.
     milestone_done: frozenset[str] = frozenset()
-    track: schedule.Track = schedule.Track(schedule.NO_SCHEDULE)
+    track: schedule.Track = NO_TRACK
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,13 @@ def behind_and_finished(
         key=lambda row: (-row.track.behind, row.member.name.casefold()),
     )
     done = [
-        (title, due, sorted((r.member.name for r in rows if schedule.completed(r.milestone_done, keys)), key=str.casefold))
+        (
+            title,
+            due,
+            sorted(
+                (r.member.name for r in rows if schedule.completed(r.milestone_done, keys)), key=str.casefold
+            ),
+        )
         for title, due, keys in milestones
         if since <= due <= until
     ]

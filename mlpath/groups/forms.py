@@ -81,12 +81,17 @@ class MilestoneForm(forms.Form):
     """One milestone: its name, its date and its units, chosen from the goal's plan."""
 
     title = forms.CharField(
-        label="Name", max_length=100, error_messages={"required": "Give the milestone a name, such as Week 3."}
+        label="Name",
+        max_length=100,
+        error_messages={"required": "Give the milestone a name, such as Week 3."},
     )
     due = forms.DateField(
         label="Due by",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date such as 2027-01-10.", "required": "Enter the date it is due by."},
+        error_messages={
+            "invalid": "Enter a date such as 2027-01-10.",
+            "required": "Enter the date it is due by.",
+        },
     )
     units = forms.MultipleChoiceField(
         label="Units due by then",

@@ -110,7 +110,10 @@ def milestone_edit(request, slug, milestone_id=None):
     group = _get_group_for_organizer(request, slug)
     if milestone_id is None:
         milestone = GroupMilestone(group=group)
-        initial = {"title": f"Week {group.milestones.count() + 1}", "due": timezone.localdate() + timedelta(days=7)}
+        initial = {
+            "title": f"Week {group.milestones.count() + 1}",
+            "due": timezone.localdate() + timedelta(days=7),
+        }
     else:
         milestone = get_object_or_404(GroupMilestone, group=group, pk=milestone_id)
         initial = {"title": milestone.title, "due": milestone.due, "units": list(milestone.units or ())}
@@ -146,7 +149,7 @@ def member_detail(request, slug, user_id):
         raise Http404("No such page.")
     group = membership.group
     target = get_object_or_404(group.memberships.select_related("user"), user_id=user_id)
-    token, index = current_plan_index()
+    _token, index = current_plan_index()
     own = PathSettings.for_user(target.user)
     # Their own statuses and preferences, aimed at the group's goal instead of their own.
     aimed = PathSettings(
@@ -210,7 +213,9 @@ def adopt_goal(request, slug):
             user=request.user, defaults={"goal_kind": group.goal_kind, "goal_slug": group.goal_slug}
         )
         learner_changed.send(PathSettings, user=request.user)
-    messages.success(request, f"{group.name}'s goal is now your goal. Change it any time in your path settings.")
+    messages.success(
+        request, f"{group.name}'s goal is now your goal. Change it any time in your path settings."
+    )
     return redirect("progress:path")
 
 

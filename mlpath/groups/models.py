@@ -1,7 +1,6 @@
 """Learning together: study groups, their members and invite links."""
 
 import secrets
-
 from decimal import Decimal
 
 from django.conf import settings
@@ -196,6 +195,7 @@ class DigestSent(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["group", "user", "week"], name="digest_once_a_week")
-        ]
+        constraints = [models.UniqueConstraint(fields=["group", "user", "week"], name="digest_once_a_week")]
+
+    def __str__(self):
+        return f"Digest of {self.group} for {self.user}, week of {self.week:%d %b %Y}"

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from mlpath.progress.coverage import PlanIndex
 from mlpath.progress import planner
+from mlpath.progress.coverage import PlanIndex
 from mlpath.progress.models import GoalKind, PathSettings
 from mlpath.progress.path import goal_label, learner_plan
 
@@ -37,7 +37,9 @@ def unit_choices(index: PlanIndex, group: StudyGroup, extra=()) -> list[tuple[st
     plan = goal_plan(index, group.goal_kind, group.goal_slug, group.hours_per_week).plan
     keys = [step.unit.key for step in plan.steps]
     keys += [key for key in extra if key in index.units and key not in keys]
-    return [(key, f"{dashboard.unit_title(index, key)}, about {index.units[key].hours:.0f} h") for key in keys]
+    return [
+        (key, f"{dashboard.unit_title(index, key)}, about {index.units[key].hours:.0f} h") for key in keys
+    ]
 
 
 def lay_out(group: StudyGroup, index: PlanIndex, *, start: date) -> schedule.Laid:
@@ -52,7 +54,8 @@ def lay_out(group: StudyGroup, index: PlanIndex, *, start: date) -> schedule.Lai
         group.save(update_fields=["goal_kind", "goal_slug", "hours_per_week"])
         group.milestones.all().delete()
         GroupMilestone.objects.bulk_create(
-            GroupMilestone(group=group, title=m.title, due=m.due, units=list(m.units)) for m in laid.milestones
+            GroupMilestone(group=group, title=m.title, due=m.due, units=list(m.units))
+            for m in laid.milestones
         )
         StudyGroup.objects.filter(pk=group.pk).touch()
     return laid

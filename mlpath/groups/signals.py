@@ -10,9 +10,9 @@ click writes nothing to the groups.
 from datetime import timedelta
 
 from django.conf import settings
-from django.urls import reverse
 from django.db.models import Count
 from django.db.models.signals import post_delete, post_save, pre_delete
+from django.urls import reverse
 
 from mlpath.accounts.signals import account_deletion_blockers
 from mlpath.progress.models import SectionProgress
@@ -139,7 +139,10 @@ def _feed_events(sender, user, index, today, request, **kwargs) -> list:
     for milestone in milestones:
         group = milestone.group
         scheduled = schedule.Scheduled(
-            milestone.pk, milestone.title, milestone.due, tuple(k for k in milestone.units or () if k in index.units)
+            milestone.pk,
+            milestone.title,
+            milestone.due,
+            tuple(k for k in milestone.units or () if k in index.units),
         )
         link = request.build_absolute_uri(reverse("groups:schedule", args=[group.slug]))
         events += milestone_events(index, group, [scheduled], link)

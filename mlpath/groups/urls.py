@@ -24,7 +24,11 @@ urlpatterns = [
     path("<slug:slug>/schedule/", goal_views.group_schedule, name="schedule"),
     path("<slug:slug>/schedule/new/", goal_views.milestone_edit, name="milestone_new"),
     path("<slug:slug>/schedule/<row_id:milestone_id>/", goal_views.milestone_edit, name="milestone_edit"),
-    path("<slug:slug>/schedule/<row_id:milestone_id>/delete/", goal_views.milestone_delete, name="milestone_delete"),
+    path(
+        "<slug:slug>/schedule/<row_id:milestone_id>/delete/",
+        goal_views.milestone_delete,
+        name="milestone_delete",
+    ),
     path("<slug:slug>/members/<row_id:user_id>/", goal_views.member_detail, name="member"),
     path("<slug:slug>/adopt/", goal_views.adopt_goal, name="adopt"),
     path("<slug:slug>/digest/", goal_views.digest_toggle, name="digest"),

@@ -16,10 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from mlpath.decorators import login_required
+from mlpath.progress.models import GoalKind, PathSettings
 
 from . import dashboard
 from .forms import DashboardForm, GroupForm
 from .models import LastOrganizer, Membership, StudyGroup, leave, remove, set_role
+from .plans import goal_name
 from .summary import group_summary
 
 # Access helpers: the view decides, never the template.
@@ -109,8 +111,22 @@ def group_detail(request, slug):
         "invite_url": request.build_absolute_uri(reverse("groups:join", args=[group.invite_code]))
         if membership.is_organizer
         else None,
+        "goal_name": goal_name(summary.index, group.goal_kind, group.goal_slug),
+        "next_milestone": summary.next_milestone,
+        "has_milestones": bool(summary.milestones),
+        "adopt": bool(summary.milestones) and _goal_differs(request.user, group),
+        "calendar_url": request.build_absolute_uri(
+            reverse("groups:calendar_feed", args=[membership.feed_token])
+        )
+        if membership.is_organizer and membership.feed_token
+        else None,
     }
     return render(request, "groups/detail.html", context)
+
+
+def _goal_differs(user, group) -> bool:
+    own = PathSettings.objects.filter(user=user).values_list("goal_kind", "goal_slug").first()
+    return (own or (GoalKind.PATH, "")) != (group.goal_kind, group.goal_slug)
 
 
 @never_cache
@@ -130,7 +146,7 @@ def group_dashboard(request, slug):
     base = reverse("groups:dashboard", args=[group.slug])
     context = {
         "group": group,
-        "rows": [_member_entry(row, columns) for row in page.object_list],
+        "rows": [_member_entry(row, columns, names, summary.today) for row in page.object_list],
         "page": page,
         "page_links": _page_links(base, page, sort, stuck_only),
         "page_notice": _page_notice(requested, page),
@@ -140,9 +156,11 @@ def group_dashboard(request, slug):
         "sort": sort,
         "stuck_only": stuck_only,
         "sort_links": _sort_links(base, sort, stuck_only, page.number),
-        "pillar_names": [names.get(slug, slug) for slug in columns],
         "averages": _named(summary.averages, names),
-        "chart": _chart(summary.averages, names),
+        "goal_name": goal_name(summary.index, group.goal_kind, group.goal_slug),
+        "next_milestone": summary.next_milestone,
+        "has_milestones": bool(summary.milestones),
+        "track_counts": summary.track_counts,
         "overall": summary.overall,
         "counts": summary.counts,
         "touched_count": summary.touched_count,
@@ -169,18 +187,25 @@ def _named(averages, names) -> list[tuple[str, int]]:
     return [(names.get(a.slug, a.slug), a.percent) for a in averages]
 
 
-def _chart(averages, names) -> dict:
-    """Geometry for the server-drawn SVG bar chart: 12 units per bar, 150 units = 100%."""
-    bars = [
-        {"name": name, "percent": percent, "y": 12 * i, "width": 1.5 * percent}
-        for i, (name, percent) in enumerate(_named(averages, names))
-    ]
-    return {"bars": bars, "height": 12 * len(bars)}
-
-
-def _member_entry(row: dashboard.Row, pillars) -> dict:
+def _member_entry(row: dashboard.Row, pillars, names, today) -> dict:
+    """A member's row as the table draws it: a small bar per column (6 units apart, 20
+    high), and last activity as relative time with its date for the hover title."""
     by_pillar = dashboard.per_member_pillar(row)
-    return {"row": row, "pillars": [by_pillar.get(slug) for slug in pillars]}
+    shown = [(names.get(slug, slug), by_pillar.get(slug) or 0) for slug in pillars]
+    spark = [
+        {"x": 6 * i, "y": 20 - round(percent / 5), "height": round(percent / 5)}
+        for i, (_name, percent) in enumerate(shown)
+    ]
+    last = row.member.last_activity
+    local = timezone.localtime(last) if last else None
+    return {
+        "row": row,
+        "pillars": shown,
+        "spark": spark,
+        "spark_width": 6 * len(shown) - 1,
+        "last_seen": dashboard.relative_day(local.date(), today) if local else "",
+        "last_date": local.strftime("%-d %b %Y, %H:%M") if local else "",
+    }
 
 
 def _dashboard_url(base: str, sort: str, stuck_only: bool, page: int = 1) -> str:
@@ -241,7 +266,9 @@ def group_csv(request, slug):
     # Every field quoted, so a spreadsheet splitting on ";" or tabs still keeps a cell whole (OWASP).
     writer = csv.writer(response, quoting=csv.QUOTE_ALL)
     pillar_names = [dashboard.csv_cell(names.get(slug, slug)) for slug in columns]
-    writer.writerow(["group", "member", *pillar_names, "overall", "last activity", "stuck"])
+    writer.writerow(
+        ["group", "member", *pillar_names, "overall", "on track", "current unit", "last activity", "stuck"]
+    )
     for row in rows:
         by_pillar = dashboard.per_member_pillar(row)
         last = row.member.last_activity
@@ -251,6 +278,10 @@ def group_csv(request, slug):
                 dashboard.csv_cell(row.member.name),
                 *[by_pillar.get(slug, "") for slug in columns],
                 row.overall,
+                row.track.label,
+                dashboard.csv_cell(
+                    row.current.title if row.current else ("finished" if row.finished else "")
+                ),
                 timezone.localtime(last).date().isoformat() if last else "",
                 "yes" if row.stuck else "no",
             ]
@@ -258,10 +289,20 @@ def group_csv(request, slug):
     return response
 
 
-@login_required
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def group_join(request, code):
+    """Whoever holds the link may see which group it is for; joining takes an account. A
+    signed-out visitor is offered sign-up (or sign-in) on the way back here, and a signed-out
+    POST joins nothing: it goes to sign in, like any page that needs an account."""
     group = _group_by_invite(code)
+    if not request.user.is_authenticated and request.method != "POST":
+        return render(request, "groups/join.html", {"group": group, "back_here": request.path})
+    return _join(request, group)
+
+
+@login_required
+def _join(request, group):
     already = group.memberships.filter(user=request.user).exists()
     if request.method == "POST":
         Membership.objects.get_or_create(group=group, user=request.user)
@@ -272,9 +313,19 @@ def group_join(request, code):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def group_leave(request, slug):
-    group = _get_membership(request, slug).group
+    membership = _get_membership(request, slug)
+    group = membership.group
+    if request.method != "POST":
+        # The only organizer sees why they cannot leave instead of a button that would fail.
+        sole_organizer = membership.is_organizer and group.memberships.organizers().count() == 1
+        context = {
+            "group": group,
+            "sole_organizer": sole_organizer,
+            "alone": sole_organizer and group.memberships.count() == 1,
+        }
+        return render(request, "groups/leave.html", context)
     try:
         leave(group, request.user)
     except LastOrganizer:

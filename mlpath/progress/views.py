@@ -26,7 +26,6 @@ from . import activity, review
 from . import feed as feed_module
 from . import path as learner_path
 from .export import export_data
-from .signals import feed_events, path_panels
 from .forms import LearnerProfileForm, NoteForm, PathSettingsForm, RatingForm, StatusForm, catalog_choices
 from .models import (
     CalendarFeed,
@@ -38,6 +37,7 @@ from .models import (
     StatusChange,
     TopicReview,
 )
+from .signals import feed_events, path_panels
 from .templatetags.progress import read_book
 from .topicmap import STATE_LABELS
 
@@ -275,7 +275,9 @@ def calendar_feed(request, feed_token):
         *feed_module.plan_events(steps, learner_plan.hours_per_week, today),
         *feed_module.review_events(due, today),
     ]
-    for _receiver, extra in feed_events.send(sender=None, user=user, index=index, today=today, request=request):
+    for _receiver, extra in feed_events.send(
+        sender=None, user=user, index=index, today=today, request=request
+    ):
         events += extra or ()
     body = feed_module.ical(
         events,
