@@ -13,6 +13,7 @@ Beside the matrix:
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -22,12 +23,15 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from catalog.models import Section, Stage
-from mlpath.groups.models import Membership, StudyGroup
+from mlpath.groups.models import GroupMilestone, Membership, StudyGroup
+from mlpath.groups.plans import unit_choices
 from mlpath.progress.models import CalendarFeed, Progress
+from mlpath.progress.path import current_plan_index
 from tests.factories import make_catalog
 
 pytestmark = pytest.mark.django_db
@@ -88,12 +92,15 @@ MATRIX = [
     ("groups:list",                        GET,   LOGIN,    200,      200,      200,      200,      200),
     ("groups:new",                         GET,   LOGIN,    200,      200,      200,      200,      200),
     ("groups:new",                         POST,  LOGIN,    302,      302,      302,      302,      302),
-    ("groups:join",                        GET,   LOGIN,    200,      200,      200,      200,      200),
+    # The invite's link is the key: a signed-out visitor sees the group's name and "Sign up to
+    # join"; joining itself needs an account.
+    ("groups:join",                        GET,   200,      200,      200,      200,      200,      200),
     ("groups:join",                        POST,  LOGIN,    302,      NOOP,     NOOP,     302,      302),
     ("groups:detail",                      GET,   LOGIN,    404,      200,      200,      404,      404),
     ("groups:dashboard",                   GET,   LOGIN,    404,      403,      200,      404,      404),
     ("groups:csv",                         GET,   LOGIN,    404,      403,      200,      404,      404),
-    ("groups:leave",                       GET,   LOGIN,    405,      405,      405,      405,      405),
+    # Leaving asks first; the only organizer is told why they cannot (200, no button).
+    ("groups:leave",                       GET,   LOGIN,    404,      200,      200,      404,      404),
     ("groups:leave",                       POST,  LOGIN,    404,      302,      NOOP,     404,      404),
     ("groups:rotate_invite",               GET,   LOGIN,    405,      405,      405,      405,      405),
     ("groups:rotate_invite",               POST,  LOGIN,    404,      403,      302,      404,      404),
@@ -103,6 +110,26 @@ MATRIX = [
     ("groups:member_remove",               POST,  LOGIN,    404,      403,      302,      404,      404),
     ("groups:delete",                      GET,   LOGIN,    404,      403,      200,      404,      404),
     ("groups:delete",                      POST,  LOGIN,    404,      403,      302,      404,      404),
+    # The group's goal and schedule: every member reads it, organizers change it.
+    ("groups:goal",                        GET,   LOGIN,    404,      403,      200,      404,      404),
+    ("groups:goal",                        POST,  LOGIN,    404,      403,      302,      404,      404),
+    ("groups:schedule",                    GET,   LOGIN,    404,      200,      200,      404,      404),
+    ("groups:milestone_new",               GET,   LOGIN,    404,      403,      200,      404,      404),
+    ("groups:milestone_new",               POST,  LOGIN,    404,      403,      302,      404,      404),
+    ("groups:milestone_edit",              GET,   LOGIN,    404,      403,      200,      404,      404),
+    ("groups:milestone_edit",              POST,  LOGIN,    404,      403,      302,      404,      404),
+    ("groups:milestone_delete",            GET,   LOGIN,    405,      405,      405,      405,      405),
+    ("groups:milestone_delete",            POST,  LOGIN,    404,      403,      302,      404,      404),
+    # A member's own page is for the group's organizers only: everyone else, members too, 404.
+    ("groups:member",                      GET,   LOGIN,    404,      404,      200,      404,      404),
+    ("groups:adopt",                       GET,   LOGIN,    405,      405,      405,      405,      405),
+    ("groups:adopt",                       POST,  LOGIN,    404,      302,      302,      404,      404),
+    ("groups:digest",                      GET,   LOGIN,    405,      405,      405,      405,      405),
+    ("groups:digest",                      POST,  LOGIN,    404,      403,      302,      404,      404),
+    ("groups:calendar",                    GET,   LOGIN,    405,      405,      405,      405,      405),
+    ("groups:calendar",                    POST,  LOGIN,    404,      403,      302,      404,      404),
+    # The organizer's group feed: its secret address is the key, as with a member's own.
+    ("groups:calendar_feed",               GET,   200,      200,      200,      200,      200,      200),
     # Accounts.
     ("signup",                             GET,   200,      302,      302,      302,      302,      302),
     ("signup",                             POST,  302,      NOOP,     NOOP,     NOOP,     NOOP,     NOOP),
@@ -145,6 +172,9 @@ class World:
     topic_slug: str
     stage_slugs: list[str]
     feed_token: str
+    group_feed_token: str
+    milestone_id: int
+    unit_key: str  # a unit of the group goal's plan
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +208,11 @@ def build_world() -> World:
         slug="chapter-one", resource=resources[2], position=1, title="Chapter one", hours=resources[2].hours
     )
     section.topics.add(catalog["topics"][0])
+    unit_key = unit_choices(current_plan_index()[1], group)[0][0]
+    milestone = GroupMilestone.objects.create(
+        group=group, title="Week 1", due=timezone.localdate() + timedelta(days=6), units=[unit_key]
+    )
+    Membership.objects.filter(group=group, user=users["organizer"]).update(feed_token="organizer-feed-secret")
     return World(
         users=users,
         group=group,
@@ -186,6 +221,9 @@ def build_world() -> World:
         topic_slug=catalog["topics"][0].slug,
         stage_slugs=list(Stage.objects.active().values_list("slug", flat=True)),
         feed_token=CalendarFeed.rotate(users["member"]).token,
+        group_feed_token="organizer-feed-secret",
+        milestone_id=milestone.pk,
+        unit_key=unit_key,
     )
 
 
@@ -205,7 +243,8 @@ def url_kwargs(name: str, params, world: World) -> dict:
         if name == "progress:set_section_status"
         else world.resource_slug,
         "code": world.group.invite_code,
-        "feed_token": world.feed_token,
+        "feed_token": world.group_feed_token if name == "groups:calendar_feed" else world.feed_token,
+        "milestone_id": world.milestone_id,
         # Organizers act on the classmate, so a member acting on someone else is checked too.
         "user_id": world.users["classmate"].pk,
         "uidb64": urlsafe_base64_encode(force_bytes(member.pk)),
@@ -227,6 +266,22 @@ def post_data(name: str, role: str, world: World) -> dict:
         "progress:save_note": {"note": "Revisit the singular value decomposition."},
         "groups:new": {"name": "Night owls", "description": ""},
         "groups:member_role": {"role": "organizer"},
+        "groups:goal": {
+            "goal_kind": "path",
+            "hours_per_week": "3",
+            "start": (timezone.localdate() + timedelta(days=7)).isoformat(),
+        },
+        "groups:milestone_new": {
+            "title": "Catch-up",
+            "due": (timezone.localdate() + timedelta(days=14)).isoformat(),
+            "units": [world.unit_key],
+        },
+        "groups:milestone_edit": {
+            "title": "Chapter one",
+            "due": (timezone.localdate() + timedelta(days=14)).isoformat(),
+            "units": [world.unit_key],
+        },
+        "groups:digest": {"digest": "on"},
         "signup": {"username": "newcomer", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
         "delete_account": {"password": PASSWORD},
         "login": {"username": signed_in_as, "password": PASSWORD},

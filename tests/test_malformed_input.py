@@ -13,6 +13,7 @@ of their own, so that one refusal does not hide what the others would have done.
 import functools
 import re
 from contextlib import contextmanager
+from datetime import date, timedelta
 from urllib.parse import unquote_to_bytes
 
 import pytest
@@ -21,13 +22,16 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import connection, transaction
 from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.module_loading import import_string
 
 from catalog.models import Stage
-from mlpath.groups.models import Membership, StudyGroup
+from mlpath.groups.models import GroupMilestone, Membership, StudyGroup
+from mlpath.groups.plans import unit_choices
 from mlpath.progress.models import CalendarFeed, Progress
+from mlpath.progress.path import current_plan_index
 from tests.factories import make_catalog
 from tests.test_access_matrix import PATTERNS, matrix_key
 
@@ -93,6 +97,8 @@ FIELDS = [
 ]
 ROLES = ["anonymous", "organizer"]
 STAGES = ["programming", "projects", "math"]  # tests/factories.py, in their order
+TOPIC, UNIT = "topic-1", "resource-0"  # a topic, and a unit of a newcomer's whole path
+SOON, LATER = (str(date.today() + timedelta(days=days)) for days in (7, 14))
 PASSWORD = "a passphrase about eigenvalues"
 NEW_PASSWORD = "another passphrase about gradients"
 
@@ -115,7 +121,13 @@ def world(django_db_setup, django_db_blocker):
         assert list(Stage.objects.active().values_list("slug", flat=True)) == STAGES
         signed_in = Client()
         signed_in.force_login(organizer)
+        assert UNIT in [key for key, _ in unit_choices(current_plan_index()[1], group)]
+        milestone = GroupMilestone.objects.create(
+            group=group, title="Week 1", due=timezone.localdate() + timedelta(days=6), units=[UNIT]
+        )
+        Membership.objects.filter(group=group, user=organizer).update(feed_token="organizer-feed-secret")
         yield {
+            "milestone": str(milestone.pk),
             "group": group,
             "resource": catalog["resources"][2].slug,
             "topic": catalog["topics"][0].slug,
@@ -214,7 +226,14 @@ METHODS = {
     "progress:rotate_calendar": ["POST"],
     "groups:new": BOTH,
     "groups:join": BOTH,
-    "groups:leave": ["POST"],
+    "groups:leave": BOTH,
+    "groups:goal": BOTH,
+    "groups:milestone_new": BOTH,
+    "groups:milestone_edit": BOTH,
+    "groups:milestone_delete": ["POST"],
+    "groups:adopt": ["POST"],
+    "groups:digest": ["POST"],
+    "groups:calendar": ["POST"],
     "groups:rotate_invite": ["POST"],
     "groups:member_role": ["POST"],
     "groups:member_remove": ["POST"],
@@ -245,7 +264,8 @@ def url_kwargs(name: str, world) -> dict[str, bytes]:
         "user_id": str(classmate.pk),
         "uidb64": urlsafe_base64_encode(force_bytes(classmate.pk)),
         "token": default_token_generator.make_token(classmate),
-        "feed_token": world["feed_token"],
+        "feed_token": "organizer-feed-secret" if name == "groups:calendar_feed" else world["feed_token"],
+        "milestone_id": world["milestone"],
     }
     return {parameter: values[parameter].encode() for parameter in PATTERNS[name].params}
 
@@ -299,6 +319,10 @@ GOOD_FIELDS = {
     "progress:rate_review": {"rating": "good"},
     "groups:new": {"name": "Night owls", "description": "Tuesdays"},
     "groups:member_role": {"role": "organizer"},
+    "groups:goal": {"goal_kind": "topic", "goal_topic": TOPIC, "hours_per_week": "3", "start": SOON},
+    "groups:milestone_new": {"title": "Catch-up", "due": LATER, "units": UNIT},
+    "groups:milestone_edit": {"title": "Chapter one", "due": LATER, "units": UNIT},
+    "groups:digest": {"digest": "on"},
     "signup": {
         "username": "newcomer",
         "email": "newcomer@example.com",
@@ -336,6 +360,9 @@ FIELDLESS_POSTS = {
     "groups:rotate_invite",
     "groups:member_remove",
     "groups:delete",
+    "groups:milestone_delete",
+    "groups:adopt",
+    "groups:calendar",
 }
 
 
