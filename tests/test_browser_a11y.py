@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from catalog.models import Resource
 from mlpath.groups.models import Membership, StudyGroup
+from mlpath.groups.plans import lay_out
 from mlpath.progress.models import Progress, TopicReview
+from mlpath.progress.path import current_plan_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSPHRASE = "contrast ratios of four and a half"
@@ -46,6 +48,11 @@ SIGNED_IN = [
     "/groups/new/",
     "/groups/{group}/",
     "/groups/{group}/dashboard/",
+    "/groups/{group}/goal/",
+    "/groups/{group}/schedule/",
+    "/groups/{group}/schedule/{milestone}/",
+    "/groups/{group}/members/{member}/",
+    "/groups/{group}/leave/",
     "/groups/{group}/delete/",
     "/groups/join/{invite}/",
     "/accounts/password_change/",
@@ -68,7 +75,18 @@ def addresses(shipped_catalog) -> dict:
     # Due yesterday, so the review page shows its rating buttons.
     TopicReview.objects.filter(user=ada).update(due=timezone.now() - timedelta(days=1))
     other = StudyGroup.create(name="Night owls", description="", organizer=mia)
-    return {"group": group.slug, "invite": other.invite_code}
+    # A schedule, with its next milestone shown on the path (Ada is a member of Night owls).
+    for owner in (group, other):
+        owner.goal_kind, owner.goal_slug = "topic", "eigenvalues"
+        laid = lay_out(owner, current_plan_index()[1], start=timezone.localdate())
+    Membership.objects.create(group=other, user=ada)
+    assert laid.milestones
+    return {
+        "group": group.slug,
+        "invite": other.invite_code,
+        "member": mia.pk,
+        "milestone": group.milestones.first().pk,
+    }
 
 
 def sign_in(page, base):
