@@ -354,3 +354,52 @@ def test_the_digest_skips_organizers_without_an_email_and_refuses_a_bad_date(sch
 
     with pytest.raises(CommandError, match="--today must be a date"):
         call_command("send_digests", "--today", "soon")
+
+
+# Query budgets, at two sizes.
+
+
+def with_milestones(group, count: int):
+    """`count` weekly milestones over the catalog's first units, the first two already past."""
+    keys = list(Resource.objects.order_by("id").values_list("slug", flat=True))
+    start = timezone.localdate() - timedelta(days=14)
+    GroupMilestone.objects.bulk_create(
+        GroupMilestone(
+            group=group,
+            title=f"Week {i + 1}",
+            due=start + timedelta(days=7 * i),
+            units=keys[2 * i : 2 * i + 2],
+        )
+        for i in range(count)
+    )
+    StudyGroup.objects.filter(pk=group.pk).touch()
+    group.refresh_from_db()
+
+
+@pytest.mark.parametrize(("members", "resources", "milestones"), [(5, 30, 3), (500, 300, 40)])
+def test_the_dashboard_with_milestones_keeps_its_query_budget(
+    client, olga, django_assert_max_num_queries, members, resources, milestones
+):
+    from tests.test_groups import big_group
+
+    group = big_group(olga, members, resources)
+    with_milestones(group, milestones)
+    url = reverse("groups:dashboard", args=[group.slug])
+    # As before milestones, plus the milestones and the members' finished sections among them.
+    with django_assert_max_num_queries(23):
+        response = client.get(url)
+    assert response.context["has_milestones"]
+    assert response.context["track_counts"]["behind"] >= 1
+    with django_assert_max_num_queries(5):
+        client.get(url, {"sort": "track"})
+    member = User.objects.get(username="member-000")
+    # The member page: session, user, membership, target, revision, settings, statuses,
+    # section statuses, milestones, latest changes.
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("groups:member", args=[group.slug, member.pk])).status_code == 200
+    # A member's path with the group's next milestone: two more than without a group.
+    client.force_login(member)
+    client.get(reverse("progress:path"))
+    with django_assert_max_num_queries(9):
+        html = client.get(reverse("progress:path")).content.decode()
+    assert "Big: Week 3" in html

@@ -289,7 +289,7 @@ def _path_order_ids() -> list[int]:
     return list(Resource.objects.active().order_by("stage__position", "id").values_list("id", flat=True))
 
 
-def make_learners(count: int, rows: int) -> list:
+def make_learners(count: int, rows: int, prefix: str = "bench") -> list:
     """`count` learners with `rows` progress rows between them, each a little further along
     the path than the last: mostly done, a few in progress or skipped, one history row each."""
     from django.contrib.auth.models import User
@@ -297,7 +297,7 @@ def make_learners(count: int, rows: int) -> list:
     from mlpath.progress.models import Progress, StatusChange
 
     users = User.objects.bulk_create(
-        (User(username=f"bench-{i}", password="!") for i in range(count)), batch_size=2000
+        (User(username=f"{prefix}-{i}", password="!") for i in range(count)), batch_size=2000
     )
     ids = _path_order_ids()
     per_user = rows // count if count else 0
@@ -356,7 +356,78 @@ def make_group(organizer, members: list):
     group = StudyGroup.objects.create(name="Bench group", slug="bench-group", created_by=organizer)
     Membership.objects.create(group=group, user=organizer, role="organizer")
     Membership.objects.bulk_create((Membership(group=group, user=user) for user in members), batch_size=2000)
+    add_milestones(group)
     return group
+
+
+def add_milestones(group, weeks: int = 20, per_week: int = 3) -> None:
+    """A schedule as "Study together" lays one out: `weeks` weekly milestones of `per_week`
+    units each, along the catalog's units in order, the first four already past."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mlpath.groups.models import GroupMilestone, StudyGroup
+    from mlpath.progress.path import current_plan_index
+
+    keys = list(current_plan_index()[1].units)[: weeks * per_week]
+    start = timezone.localdate() - timedelta(days=28)
+    GroupMilestone.objects.bulk_create(
+        GroupMilestone(
+            group=group,
+            title=f"Week {week + 1}",
+            due=start + timedelta(days=7 * week + 6),
+            units=keys[week * per_week : (week + 1) * per_week],
+        )
+        for week in range(weeks)
+    )
+    StudyGroup.objects.filter(pk=group.pk).touch()
+
+
+@dataclass
+class DigestTiming:
+    groups: int
+    members: int
+    cold_s: float  # no member's plan in the cache, as on a Monday morning
+    warm_s: float  # the same again a week later, every plan kept
+    sent: int
+
+
+def digest_timing(groups: int, size: int) -> DigestTiming:
+    """`send_digests` for `groups` groups of `size` members (one organizer each, opted in),
+    each group with a schedule; email goes to Django's in-memory outbox."""
+    from datetime import timedelta
+
+    from django.contrib.auth.models import User
+    from django.core import mail
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from mlpath.groups.models import Membership, StudyGroup
+
+    users = make_learners(groups * size, groups * size * 4, prefix="digest")
+    User.objects.filter(username__startswith="digest-").update(email="organizer@example.org")
+    for g in range(groups):
+        group = StudyGroup.objects.create(name=f"Digest group {g}", slug=f"digest-group-{g}")
+        team = users[g * size : (g + 1) * size]
+        Membership.objects.bulk_create(
+            Membership(group=group, user=user, role="organizer" if i == 0 else "member", digest=i == 0)
+            for i, user in enumerate(team)
+        )
+        add_milestones(group)
+    times = []
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        for days in (0, 7):
+            if not days:
+                cache.clear()
+            today = (timezone.localdate() + timedelta(days=days)).isoformat()
+            started = time.perf_counter()
+            call_command("send_digests", "--today", today, stdout=open(os.devnull, "w"))  # noqa: SIM115
+            times.append(time.perf_counter() - started)
+        sent = len(mail.outbox)
+    return DigestTiming(groups, size, times[0], times[1], sent)
 
 
 # --- measuring -----------------------------------------------------------------------------
@@ -669,7 +740,12 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def report(args, sizes, shipped, scaled, load, growth, load_test) -> bool:
+# The weekly digest is a cron job, not a request: its budget is in seconds per member, from
+# a cold cache (every member's plan computed), on the shipped catalog.
+DIGEST_MS_PER_MEMBER = 10
+
+
+def report(args, sizes, shipped, scaled, load, growth, load_test, digest=None) -> bool:
     print(
         f"\nData: {sizes['resources']} resources ({sizes['sections']} sections), "
         f"{sizes['edges']} prerequisite edges, {sizes['topics']} topics "
@@ -744,6 +820,17 @@ def report(args, sizes, shipped, scaled, load, growth, load_test) -> bool:
         f"{small.learner_ms:.2f} ms -> {large.learner_ms:.2f} ms, "
         f"{large.learner_ms / small.learner_ms:.1f}x)"
     )
+    if digest is not None:
+        members = digest.groups * digest.members
+        per_member = 1000 * digest.cold_s / members
+        ok = per_member <= DIGEST_MS_PER_MEMBER and digest.sent == 2 * digest.groups
+        passes.append(ok)
+        print(
+            f"{_verdict(ok)}  send_digests, {digest.groups} groups of {digest.members} (shipped catalog): "
+            f"{digest.cold_s:.1f} s cold, {per_member:.1f} ms a member (budget {DIGEST_MS_PER_MEMBER} ms, "
+            f"so {DIGEST_MS_PER_MEMBER * members / 1000:.0f} s); {digest.warm_s:.1f} s with every plan "
+            f"kept; {digest.sent} emails in two weeks"
+        )
     if load_test is not None:
         print(
             f"\nLoad test: gunicorn, 2 workers, {load_test['users']} users, {load_test['seconds']} s per run."
@@ -813,6 +900,9 @@ def run(args) -> bool:
     sizes["shipped_members"] = len(members)
     make_group(learner, members)
     shipped, _clicked = measure_pages(learner, max(5, args.repeat // 5), "mml-book")
+    if args.digest_groups:
+        print(f"Timing send_digests: {args.digest_groups} groups of {args.digest_size} ...", flush=True)
+    digest = digest_timing(args.digest_groups, args.digest_size) if args.digest_groups else None
     call_command("flush", interactive=False, verbosity=0)
     forget_catalog()
 
@@ -854,7 +944,7 @@ def run(args) -> bool:
         print(f"Load test: 2 x {args.load_seconds} s ...", flush=True)
         result = loadtest.run(_database_url(), seconds=args.load_seconds, users=args.load_users)
         load_test = {"users": args.load_users, "seconds": args.load_seconds, **result}
-    return report(args, sizes, shipped, scaled, load, growth, load_test)
+    return report(args, sizes, shipped, scaled, load, growth, load_test, digest)
 
 
 def main() -> None:
@@ -870,6 +960,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--load-seconds", type=int, default=30, help="0 skips the load test")
     parser.add_argument("--load-users", type=int, default=16)
+    parser.add_argument("--digest-groups", type=int, default=100, help="0 skips the digest")
+    parser.add_argument("--digest-size", type=int, default=50)
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlpath.settings")
