@@ -22,9 +22,14 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}. Your account is ready.")
         # Where they were going (an invite's link) wins; otherwise a few questions first.
-        return redirect(next_url(request, reverse("progress:welcome")))
+        # That page says what is left to do there (an invite: press Join), so the welcome
+        # only points at it: accounts know nothing of the pages they send people back to.
+        welcome = reverse("progress:welcome")
+        destination = next_url(request, welcome)
+        carry_on = " Carry on below." if destination != welcome else ""
+        messages.success(request, f"Welcome, {user.username}. Your account is ready.{carry_on}")
+        return redirect(destination)
     return render(request, "registration/signup.html", {"form": form, "next": next_url(request, "")})
 
 
