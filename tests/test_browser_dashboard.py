@@ -23,7 +23,8 @@ MEASURE = """() => {
   const table = scroller.querySelector('table');
   const panel = document.querySelector('#member-table');
   const right = panel.getBoundingClientRect().right;
-  const headers = [...table.querySelectorAll('thead th')].map(th => [th.innerText.trim(), th.getBoundingClientRect().right <= right + 0.5]);
+  const headers = [...table.querySelectorAll('thead th')]
+    .map(th => [th.innerText.trim(), th.getBoundingClientRect().right <= right + 0.5]);
   return {table: table.scrollWidth, scroller: scroller.clientWidth, panel: panel.clientWidth, headers};
 }"""
 
