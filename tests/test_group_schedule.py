@@ -262,6 +262,8 @@ def test_member_names_link_to_a_page_only_organizers_see(client, scheduled, olga
     assert page.status_code == 200
     text = page.content.decode()
     assert "Ahead by" in text and f"{len(week1.units)} of {len(week1.units)} finished" in text
+    assert "mia marked “" in text and "You marked" not in text  # her changes, in the third person
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+">today</time>', text)
     # Members (Mia herself included), outsiders and other groups' organizers get a 404.
     client.force_login(User.objects.get(username="max"))
     assert client.get(url).status_code == 404

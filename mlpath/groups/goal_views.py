@@ -189,17 +189,23 @@ def member_detail(request, slug, user_id):
         "hours_left": towards.plan.hours,
         "next_title": dashboard.unit_title(index, step.unit.key) if step else "",
         "next_slug": step.unit.resource if step else "",
-        "changes": [
-            (change.changed_at, describe_change(change, _change_title(change))) for change in changes
-        ],
+        "changes": [(change.changed_at, _their_change(change, target.user.username)) for change in changes],
         "last_activity": changes[0].changed_at if changes else None,
+        "last_seen": dashboard.relative_day(timezone.localtime(changes[0].changed_at).date(), today)
+        if changes
+        else "",
         "today": today,
     }
     return render(request, "groups/member.html", context)
 
 
-def _change_title(change) -> str:
-    return f"{change.section.title} ({change.resource.title})" if change.section_id else change.resource.title
+def _their_change(change, name: str) -> str:
+    """A change as the organizer reads it: "mia marked …", where the learner reads "You marked …"."""
+    title = (
+        f"{change.section.title} ({change.resource.title})" if change.section_id else change.resource.title
+    )
+    text = describe_change(change, title)
+    return f"{name} {text[4:]}" if text.startswith("You ") else text
 
 
 @login_required

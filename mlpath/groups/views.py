@@ -188,12 +188,12 @@ def _named(averages, names) -> list[tuple[str, int]]:
 
 
 def _member_entry(row: dashboard.Row, pillars, names, today) -> dict:
-    """A member's row as the table draws it: a small bar per column (6 units apart, 20
-    high), and last activity as relative time with its date for the hover title."""
+    """A member's row as the table draws it: a small bar per column (7 wide, 9 apart, 24
+    high at 100%), and last activity as relative time with its date for the hover title."""
     by_pillar = dashboard.per_member_pillar(row)
     shown = [(names.get(slug, slug), by_pillar.get(slug) or 0) for slug in pillars]
     spark = [
-        {"x": 6 * i, "y": 20 - round(percent / 5), "height": round(percent / 5)}
+        {"x": 9 * i, "y": 24 - round(percent * 0.24), "height": round(percent * 0.24)}
         for i, (_name, percent) in enumerate(shown)
     ]
     last = row.member.last_activity
@@ -202,7 +202,7 @@ def _member_entry(row: dashboard.Row, pillars, names, today) -> dict:
         "row": row,
         "pillars": shown,
         "spark": spark,
-        "spark_width": 6 * len(shown) - 1,
+        "spark_width": 9 * len(shown) - 2,
         "last_seen": dashboard.relative_day(local.date(), today) if local else "",
         "last_date": local.strftime("%-d %b %Y, %H:%M") if local else "",
     }
