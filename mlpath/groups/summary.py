@@ -184,7 +184,7 @@ def _compute(group, index: PlanIndex, token: str, today: date) -> tuple:
     return rows, pillar_averages, overall, counts[:COUNTS_SHOWN], len(counts), milestones
 
 
-def group_summary(group) -> GroupSummary:
+def group_summary(group, today: date | None = None) -> GroupSummary:
     """The group's progress: two queries (the members' stamps and the catalog's revision)
     and one cache read while nothing has changed.
 
@@ -196,7 +196,7 @@ def group_summary(group) -> GroupSummary:
     stamps = member_stamps(group)
     token, index = current_plan_index()
     # The day is in the key: on track or behind moves with the date as milestones fall due.
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     key = f"group-summary{FORMAT}:{group.pk}:{group.revision}:{stamps}:{token}:{today}" if token else ""
     computed = cache.get(key) if key else None
     if computed is None:

@@ -78,7 +78,7 @@ class Command(BaseCommand):
         )
 
     def digest(self, group: StudyGroup, today: date, base_url: str) -> tuple[str, str]:
-        summary = group_summary(group)
+        summary = group_summary(group, today)
         milestones = [(m.title, m.due, m.units) for m in summary.milestones]
         behind, finished = dashboard.behind_and_finished(
             summary.rows, milestones, since=today - timedelta(days=6), until=today
