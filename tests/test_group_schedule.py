@@ -245,6 +245,17 @@ def test_the_dashboard_says_who_is_behind_on_track_or_ahead(client, scheduled):
     assert "Ahead by" in csv_text and "Behind by" in csv_text
 
 
+def test_the_dashboards_scrolling_tables_take_keyboard_focus(client, scheduled):
+    """A table that may scroll sideways (a long resource title on a small screen) can be
+    scrolled from the keyboard: its scroller is a named, focusable region."""
+    html = client.get(reverse("groups:dashboard", args=[scheduled[0].slug])).content.decode()
+    scrollers = re.findall(r'<div class="table-scroll"[^>]*>', html)
+    assert len(scrollers) == 2
+    assert all(
+        'tabindex="0"' in tag and 'role="region"' in tag and "aria-labelledby=" in tag for tag in scrollers
+    )
+
+
 def test_last_activity_is_relative_with_the_date_on_hover(client, scheduled):
     group = scheduled[0]
     html = client.get(reverse("groups:dashboard", args=[group.slug])).content.decode()
