@@ -1,10 +1,9 @@
 from datetime import timedelta
-from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 
-from mlpath.progress.forms import CatalogChoices, GoalChoiceForm, HoursField
+from mlpath.progress.forms import CatalogChoices, GoalChoiceForm, hours_per_week_field
 
 from .dashboard import SORTS
 from .models import StudyGroup
@@ -43,18 +42,12 @@ class GroupGoalForm(GoalChoiceForm):
     """The group's goal, chosen as a learner chooses theirs, and the pace and first day of
     the weekly schedule laid out from it."""
 
-    hours_per_week = HoursField(
+    hours_per_week = hours_per_week_field(
         label="Hours a week the group studies",
-        min_value=Decimal("0.5"),
-        max_value=Decimal("100"),
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         help_text="From 0.5 to 100, such as 4. Each week's milestone holds about this many hours.",
-        error_messages={
-            "required": "Enter the hours a week the group studies, such as 4.",
-            "invalid": "Hours a week must be a number, such as 4 or 5.5.",
-            "min_value": "Hours a week must be greater than or equal to %(limit_value)s.",
-            "max_value": "Hours a week must be less than or equal to %(limit_value)s.",
-        },
+        required="Enter the hours a week the group studies, such as 4.",
+        what="Hours a week",
+        example="4",
     )
     start = forms.DateField(
         label="First day of week one",

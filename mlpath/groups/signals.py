@@ -130,22 +130,20 @@ def _feed_events(sender, user, index, today, request, **kwargs) -> list:
     back (a calendar keeps what was due) to the future."""
     from .goal_views import milestone_events  # the views import this module's models
 
-    events = []
+    by_group: dict[int, tuple] = {}
     milestones = (
         GroupMilestone.objects.filter(group__memberships__user=user, due__gte=today - timedelta(weeks=4))
         .select_related("group")
-        .order_by("due", "id")
+        .order_by("group_id", "due", "id")
     )
     for milestone in milestones:
-        group = milestone.group
-        scheduled = schedule.Scheduled(
-            milestone.pk,
-            milestone.title,
-            milestone.due,
-            tuple(k for k in milestone.units or () if k in index.units),
-        )
+        group, scheduled = by_group.setdefault(milestone.group_id, (milestone.group, []))
+        units = tuple(key for key in milestone.units or () if key in index.units)
+        scheduled.append(schedule.Scheduled(milestone.pk, milestone.title, milestone.due, units))
+    events = []
+    for group, scheduled in by_group.values():
         link = request.build_absolute_uri(reverse("groups:schedule", args=[group.slug]))
-        events += milestone_events(index, group, [scheduled], link)
+        events += milestone_events(index, group, scheduled, link)
     return events
 
 

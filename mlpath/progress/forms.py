@@ -132,6 +132,24 @@ class HoursField(forms.DecimalField):
         return value
 
 
+def hours_per_week_field(*, label: str, help_text: str, required: str, what: str, example: str) -> HoursField:
+    """Hours a week, from 0.5 to 100 (the settings' range), with messages that say `what`
+    ("Hours per week", "Hours a week") and give `example`."""
+    return HoursField(
+        label=label,
+        min_value=Decimal("0.5"),
+        max_value=Decimal("100"),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        help_text=help_text,
+        error_messages={
+            "required": required,
+            "invalid": f"{what} must be a number, such as {example} or 7.5.",
+            "min_value": f"{what} must be greater than or equal to %(limit_value)s.",
+            "max_value": f"{what} must be less than or equal to %(limit_value)s.",
+        },
+    )
+
+
 # The kinds of resource a learner can prefer, as they would say it, and the kinds each stands for.
 KIND_PREFERENCES = {
     "videos": ("Videos", [Resource.Kind.VIDEO, Resource.Kind.VIDEO_SERIES, Resource.Kind.LECTURE_SERIES]),
@@ -229,18 +247,12 @@ class LearnerProfileForm(GoalChoiceForm):
     known_topics = forms.MultipleChoiceField(
         label="Topics you already know", required=False, widget=forms.CheckboxSelectMultiple
     )
-    hours_per_week = HoursField(
+    hours_per_week = hours_per_week_field(
         label="Hours you can study per week",
-        min_value=Decimal("0.5"),
-        max_value=Decimal("100"),
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         help_text="From 0.5 to 100, such as 6 or 7.5. Used for your projected finishing date.",
-        error_messages={
-            "required": "Enter the hours per week you can study, such as 6.",
-            "invalid": "Hours per week must be a number, such as 6 or 7.5.",
-            "min_value": "Hours per week must be greater than or equal to %(limit_value)s.",
-            "max_value": "Hours per week must be less than or equal to %(limit_value)s.",
-        },
+        required="Enter the hours per week you can study, such as 6.",
+        what="Hours per week",
+        example="6",
     )
     kinds = forms.MultipleChoiceField(
         label="What you like to learn from",
