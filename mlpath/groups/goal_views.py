@@ -97,7 +97,7 @@ def group_schedule(request, slug):
         "membership": membership,
         "goal_name": plans.goal_name(index, group.goal_kind, group.goal_slug),
         "entries": _milestone_entries(index, milestones),
-        "next": schedule.next_milestone([(m.due, m) for m in milestones], today),
+        "next": schedule.next_milestone(milestones, today),
         "today": today,
     }
     return render(request, "groups/schedule.html", context)

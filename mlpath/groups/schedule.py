@@ -149,9 +149,9 @@ def track_sort_key(state: Track) -> tuple[int, int, int]:
     return (TRACK_ORDER[state.state], -state.behind, -state.ahead)
 
 
-def next_milestone(milestones: Sequence[tuple[date, ...]], today: date):
-    """The first milestone due today or later, or None. Milestones are (due, ...) tuples."""
-    return next((m for m in sorted(milestones, key=lambda m: m[0]) if m[0] >= today), None)
+def next_milestone(milestones: Sequence[Scheduled], today: date) -> Scheduled | None:
+    """The first milestone due today or later (`milestones` in date order), or None."""
+    return next((milestone for milestone in milestones if milestone.due >= today), None)
 
 
 def completed(finished: frozenset[str], keys: Sequence[str]) -> bool:

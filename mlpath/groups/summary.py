@@ -129,7 +129,7 @@ class GroupSummary:
 
     @property
     def next_milestone(self) -> schedule.Scheduled | None:
-        return next((m for m in self.milestones if m.due >= self.today), None)
+        return schedule.next_milestone(self.milestones, self.today)
 
     @property
     def track_counts(self) -> dict[str, int]:
